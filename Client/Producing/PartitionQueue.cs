@@ -1,0 +1,110 @@
+using OrleansBroker.Grains;
+using OrleansBroker.Records;
+
+namespace OrleansBroker.Client.Producing;
+
+/// <summary>
+/// The batches of one partition: the open one that takes records, sealed ones that wait, and whether one is in
+/// flight. At most one batch per partition is in flight, so batches are written in the order they were filled.
+/// Every member is called under <see cref="Lock"/>.
+/// </summary>
+internal sealed class PartitionQueue(TopicPartition topicPartition, IPartitionGrain grain, int maxBatchBytes)
+{
+    private readonly Queue<ProducerBatch> _sealed = new();
+    private ProducerBatch? _open;
+    private ProducerBatch? _last;
+
+    public Lock Lock { get; } = new();
+
+    public TopicPartition TopicPartition => topicPartition;
+
+    public IPartitionGrain Grain => grain;
+
+    public bool InFlight { get; set; }
+
+    /// <summary>
+    /// Adds a record to the open batch, sealing it first when the record would not fit.
+    /// Returns whether the sender should look at this queue now.
+    /// </summary>
+    public bool Append(
+        in ProducerRecord record,
+        long now,
+        Func<RecordBatchBuilder> rentBuilder,
+        out BatchCompletion completion,
+        out int index,
+        out bool sealedOne)
+    {
+        sealedOne = false;
+        var wake = false;
+        if (_open is { } open && (open.Builder.Count == RecordBatchBuilder.MaxRecords
+            || open.Builder.SizeInBytes + record.ExactSize(open.Builder) > maxBatchBytes))
+        {
+            SealOpen();
+            sealedOne = true;
+            wake = true;
+        }
+
+        if (_open is null)
+        {
+            _open = new ProducerBatch(topicPartition, rentBuilder(), now);
+            _last = _open;
+            wake = true;
+        }
+
+        index = _open.Builder.Count;
+        record.AppendTo(_open.Builder);
+        _open.ReservedBytes += record.Size;
+        completion = _open.Completion;
+        return wake;
+    }
+
+    /// <summary>
+    /// The next batch to send, when none is in flight and one is sealed or has lingered long enough;
+    /// otherwise null, with the time the open batch will be due (or <see cref="long.MaxValue"/>).
+    /// </summary>
+    public ProducerBatch? TakeSendable(long now, long lingerTicks, out long dueAt)
+    {
+        dueAt = long.MaxValue;
+        if (InFlight)
+        {
+            return null;
+        }
+
+        if (_sealed.Count == 0 && _open is { } open)
+        {
+            if (now - open.CreatedTimestamp < lingerTicks)
+            {
+                dueAt = open.CreatedTimestamp + lingerTicks;
+                return null;
+            }
+
+            SealOpen();
+        }
+
+        if (_sealed.TryDequeue(out var batch))
+        {
+            InFlight = true;
+            return batch;
+        }
+
+        return null;
+    }
+
+    /// <summary>Seals the open batch so it is sent without lingering; returns the queue's newest batch, if any.</summary>
+    public ProducerBatch? SealForFlush()
+    {
+        if (_open is not null)
+        {
+            SealOpen();
+        }
+
+        return _last;
+    }
+
+    private void SealOpen()
+    {
+        _open!.Seal();
+        _sealed.Enqueue(_open);
+        _open = null;
+    }
+}

@@ -1,0 +1,137 @@
+using OrleansBroker.Records;
+
+namespace OrleansBroker.Client.Producing;
+
+/// <summary>
+/// Records that cannot go into a batch yet — their topic's metadata is still being fetched, or the buffer is
+/// full — wait in one FIFO, as copies. While any record waits, later records wait behind it, so records
+/// produced one after another keep their order.
+/// </summary>
+public sealed partial class Producer
+{
+    private readonly Lock _pendingLock = new();
+    private readonly Queue<PendingRecord> _pending = new();
+    private readonly HashSet<string> _loadingTopics = new(StringComparer.Ordinal);
+    private int _pendingCount;
+
+    private ValueTask<ProduceResult> EnqueuePending(string topic, int partition, ProducerRecord record)
+    {
+        var pending = new PendingRecord(topic, partition, record, new TaskCompletionSource<ProduceResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        lock (_pendingLock)
+        {
+            _pending.Enqueue(pending);
+            _pendingCount = _pending.Count;
+        }
+
+        DrainPending();
+        return new ValueTask<ProduceResult>(pending.Completion.Task);
+    }
+
+    private void DrainPending()
+    {
+        lock (_pendingLock)
+        {
+            while (_pending.TryPeek(out var pending))
+            {
+                if (!_routes.TryGetValue(pending.Topic, out var route))
+                {
+                    if (_loadingTopics.Add(pending.Topic))
+                    {
+                        _ = LoadRouteAsync(pending.Topic);
+                    }
+
+                    break;
+                }
+
+                if (!TryReserve(pending.Record.Size))
+                {
+                    break;
+                }
+
+                _pending.Dequeue();
+                try
+                {
+                    _ = ForwardAsync(Append(route, pending.Partition, pending.Record), pending.Completion);
+                }
+                catch (Exception exception)
+                {
+                    pending.Completion.TrySetException(exception);
+                }
+            }
+
+            Volatile.Write(ref _pendingCount, _pending.Count);
+        }
+    }
+
+    private async Task LoadRouteAsync(string topic)
+    {
+        try
+        {
+            AddRoute(await _metadata.GetAsync(topic));
+        }
+        catch (Exception exception)
+        {
+            FailPending(topic, exception);
+        }
+        finally
+        {
+            lock (_pendingLock)
+            {
+                _loadingTopics.Remove(topic);
+            }
+        }
+
+        DrainPending();
+    }
+
+    private void FailPending(string topic, Exception exception)
+    {
+        lock (_pendingLock)
+        {
+            var count = _pending.Count;
+            for (var i = 0; i < count; i++)
+            {
+                var pending = _pending.Dequeue();
+                if (pending.Topic == topic)
+                {
+                    pending.Completion.TrySetException(exception);
+                }
+                else
+                {
+                    _pending.Enqueue(pending);
+                }
+            }
+
+            _pendingCount = _pending.Count;
+        }
+    }
+
+    private async Task WaitForPendingAsync(CancellationToken cancellationToken)
+    {
+        Task? last;
+        lock (_pendingLock)
+        {
+            last = _pending.Count > 0 ? _pending.ToArray()[^1].Completion.Task : null;
+        }
+
+        if (last is not null)
+        {
+            await last.WaitAsync(cancellationToken)
+                .ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private static async Task ForwardAsync(ValueTask<ProduceResult> result, TaskCompletionSource<ProduceResult> completion)
+    {
+        try
+        {
+            completion.TrySetResult(await result);
+        }
+        catch (Exception exception)
+        {
+            completion.TrySetException(exception);
+        }
+    }
+
+    private sealed record PendingRecord(string Topic, int Partition, ProducerRecord Record, TaskCompletionSource<ProduceResult> Completion);
+}

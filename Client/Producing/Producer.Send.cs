@@ -1,0 +1,90 @@
+namespace OrleansBroker.Client.Producing;
+
+/// <summary>
+/// The sender: one loop that sends each partition's next batch once it is full or has lingered, keeping at
+/// most one batch per partition in flight so that a partition's batches are written in order.
+/// </summary>
+public sealed partial class Producer
+{
+    private async Task SendLoopAsync()
+    {
+        var stopping = _stopping.Token;
+        while (!stopping.IsCancellationRequested)
+        {
+            var now = _timeProvider.GetTimestamp();
+            var nextDue = long.MaxValue;
+            foreach (var queue in Volatile.Read(ref _queues))
+            {
+                ProducerBatch? batch;
+                long dueAt;
+                lock (queue.Lock)
+                {
+                    batch = queue.TakeSendable(now, _lingerTicks, out dueAt);
+                }
+
+                if (batch is not null)
+                {
+                    _ = SendAsync(queue, batch);
+                }
+                else if (dueAt < nextDue)
+                {
+                    nextDue = dueAt;
+                }
+            }
+
+            var wait = nextDue == long.MaxValue
+                ? Timeout.InfiniteTimeSpan
+                : _timeProvider.GetElapsedTime(now, Math.Max(nextDue, now));
+            try
+            {
+                await _wake.WaitAsync(wait, stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task SendAsync(PartitionQueue queue, ProducerBatch batch)
+    {
+        var deadline = _timeProvider.GetTimestamp();
+        var reusable = false;
+        while (true)
+        {
+            try
+            {
+                var baseOffset = await queue.Grain.AppendAsync(batch.Bytes);
+                batch.Completion.SetResult(baseOffset);
+                reusable = true;
+                break;
+            }
+            catch (Exception exception) when (RetriableErrors.IsRetriable(exception)
+                && _timeProvider.GetElapsedTime(deadline) + _options.RetryBackoff < _options.DeliveryTimeout
+                && !_stopping.IsCancellationRequested)
+            {
+                await Task.Delay(_options.RetryBackoff, _timeProvider);
+            }
+            catch (Exception exception)
+            {
+                batch.Completion.SetException(exception);
+                break;
+            }
+        }
+
+        // Only a batch whose request was answered is known to be serialized already, so only its buffer is reused.
+        if (reusable)
+        {
+            batch.Builder.Reset();
+            _builders.Add(batch.Builder);
+        }
+
+        lock (queue.Lock)
+        {
+            queue.InFlight = false;
+        }
+
+        Release(batch.ReservedBytes);
+        _wake.Release();
+    }
+}

@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Options;
+
+namespace OrleansBroker.Grains.Options;
+
+/// <summary>Settings of the broker's grains on a silo, bound from the <c>Broker</c> configuration section.</summary>
+public sealed class BrokerOptions
+{
+    /// <summary>The configuration section the options bind from.</summary>
+    public const string SectionName = "Broker";
+
+    /// <summary>Where the File backend keeps partition logs (<c>logs/</c>) and metadata (<c>metadata/</c>). Default: ./data.</summary>
+    public string DataDirectory { get; set; } = "./data";
+
+    /// <summary>Acknowledge appends only after fsync of their group commit. Default: true.</summary>
+    public bool FlushOnCommit { get; set; } = true;
+
+    /// <summary>The longest a fetch waits for new records; kept well under the client's response timeout. Default: 00:00:10.</summary>
+    public TimeSpan MaxFetchWait { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The most bytes one fetch returns (at least one whole batch is always returned). Default: 8388608 (8 MiB).</summary>
+    public int MaxFetchBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>How often an active partition deletes segments past its retention. Default: 00:05:00.</summary>
+    public TimeSpan RetentionCheckInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A partition's active segment rolls once its first batch is this old. Default: 7.00:00:00.</summary>
+    public TimeSpan SegmentAge { get; set; } = TimeSpan.FromDays(7);
+}
+
+/// <summary>Fails the silo's start when <see cref="BrokerOptions"/> are out of range.</summary>
+public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, BrokerOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            failures.Add("Broker:DataDirectory must name a directory.");
+        }
+
+        if (options.MaxFetchWait <= TimeSpan.Zero || options.MaxFetchWait > TimeSpan.FromSeconds(25))
+        {
+            failures.Add("Broker:MaxFetchWait must be above 0 and at most 25 s (the client's response timeout is 30 s).");
+        }
+
+        if (options.MaxFetchBytes < 1024)
+        {
+            failures.Add("Broker:MaxFetchBytes must be at least 1024.");
+        }
+
+        if (options.RetentionCheckInterval <= TimeSpan.Zero)
+        {
+            failures.Add("Broker:RetentionCheckInterval must be positive.");
+        }
+
+        if (options.SegmentAge <= TimeSpan.Zero)
+        {
+            failures.Add("Broker:SegmentAge must be positive.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,12 @@
+using Microsoft.Extensions.Logging;
+
+namespace OrleansBroker.Grains;
+
+public sealed partial class PartitionGrain
+{
+    [LoggerMessage(1, LogLevel.Debug, "Opened partition {Partition} at epoch {Epoch}: log start {LogStartOffset}, high watermark {HighWatermark}")]
+    private static partial void LogOpened(ILogger logger, TopicPartition partition, int epoch, long logStartOffset, long highWatermark);
+
+    [LoggerMessage(2, LogLevel.Warning, "Partition {Partition} epoch {Epoch} was fenced off by a newer activation; deactivating")]
+    private static partial void LogFenced(ILogger logger, Exception exception, TopicPartition partition, int epoch);
+}

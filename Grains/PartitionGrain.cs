@@ -1,0 +1,160 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansBroker.Grains.Options;
+using OrleansBroker.Grains.State;
+using OrleansBroker.Records;
+using OrleansBroker.Storage;
+using StorageStaleEpochException = OrleansBroker.Storage.StaleEpochException;
+
+namespace OrleansBroker.Grains;
+
+/// <summary>
+/// Owns one partition's log. Reentrant on purpose: appends interleave so that the log's writer can
+/// group them into one write and one fsync, and long-poll fetches wait without blocking appends.
+/// Order stays explicit: the log assigns offsets in the synchronous part of <see cref="AppendAsync"/>.
+/// </summary>
+[Reentrant]
+public sealed partial class PartitionGrain(
+    [PersistentState("partition", BrokerStorage.MetadataStorageName)] IPersistentState<PartitionState> state,
+    ILogStore logStore,
+    IOptions<BrokerOptions> options,
+    TimeProvider timeProvider,
+    ILogger<PartitionGrain> logger) : Grain, IPartitionGrain
+{
+    private readonly BrokerOptions _options = options.Value;
+    private TopicPartition _id;
+    private IPartitionLog? _log;
+    private IGrainTimer? _retentionTimer;
+    private bool _fenced;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _id = TopicPartition.Parse(this.GetPrimaryKeyString());
+        if (state.State.Config is { } config)
+        {
+            await OpenLogAsync(config, cancellationToken);
+        }
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_log is { } log)
+        {
+            _log = null;
+            await log.DisposeAsync();
+        }
+    }
+
+    public async Task InitializeAsync(TopicConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (_log is not null)
+        {
+            return;
+        }
+
+        state.State.Config = config;
+        await OpenLogAsync(config, CancellationToken.None);
+    }
+
+    public ValueTask<long> AppendAsync(ReadOnlyMemory<byte> batch)
+    {
+        var log = RequireLog();
+        var maxMessageBytes = state.State.Config!.MaxMessageBytes;
+        var status = RecordBatchValidator.Validate(batch.Span, maxMessageBytes);
+        if (status != BatchStatus.Valid)
+        {
+            return ValueTask.FromException<long>(status == BatchStatus.TooLarge
+                ? new RecordTooLargeException($"The batch of {batch.Length} bytes exceeds max.message.bytes {maxMessageBytes} of {_id.Topic}.")
+                : new CorruptRecordException($"The batch for {_id} is corrupt: {status}. Nothing was written."));
+        }
+
+        // The grain call owns its deserialized argument, so the log may write the base offset into it.
+        return AppendValidatedAsync(log, MemoryMarshal.AsMemory(batch));
+    }
+
+    public ValueTask<long?> ListOffsetsAsync(OffsetSpec spec)
+    {
+        var log = RequireLog();
+        return spec.Kind switch
+        {
+            OffsetSpecKind.Earliest => ValueTask.FromResult<long?>(log.LogStartOffset),
+            OffsetSpecKind.Latest => ValueTask.FromResult<long?>(log.HighWatermark),
+            OffsetSpecKind.Timestamp => log.FindOffsetByTimestampAsync(spec.Timestamp),
+            _ => throw new InvalidRequestException($"Unknown offset spec {spec.Kind}."),
+        };
+    }
+
+    public ValueTask<PartitionInfo> GetInfoAsync()
+    {
+        var log = RequireLog();
+        return ValueTask.FromResult(new PartitionInfo(_id.Partition, log.LogStartOffset, log.HighWatermark, log.SizeInBytes));
+    }
+
+    public async Task DeleteAsync()
+    {
+        if (_log is { } log)
+        {
+            _log = null;
+            _retentionTimer?.Dispose();
+            await log.DeleteAsync();
+        }
+
+        // The epoch stays: a partition created again under the same name must still fence writers of the old one.
+        state.State.Config = null;
+        await state.WriteStateAsync();
+        DeactivateOnIdle();
+    }
+
+    private async ValueTask<long> AppendValidatedAsync(IPartitionLog log, Memory<byte> batch)
+    {
+        try
+        {
+            return await log.AppendAsync(batch);
+        }
+        catch (StorageStaleEpochException exception)
+        {
+            LogFenced(logger, exception, _id, state.State.Epoch);
+            _fenced = true;
+            DeactivateOnIdle();
+            throw Fenced();
+        }
+    }
+
+    private async Task OpenLogAsync(TopicConfig config, CancellationToken cancellationToken)
+    {
+        // A new epoch through an ETag-checked write: if another activation raced us, this write fails and so does the activation.
+        state.State.Epoch++;
+        await state.WriteStateAsync(cancellationToken);
+        _log = await logStore.OpenAsync(new LogPartition(_id.Topic, _id.Partition), state.State.Epoch, ToLogConfig(config), cancellationToken);
+        LogOpened(logger, _id, state.State.Epoch, _log.LogStartOffset, _log.HighWatermark);
+        _retentionTimer ??= this.RegisterGrainTimer(
+            EnforceRetentionAsync,
+            new GrainTimerCreationOptions(_options.RetentionCheckInterval, _options.RetentionCheckInterval) { Interleave = true });
+    }
+
+    private async Task EnforceRetentionAsync(CancellationToken cancellationToken)
+    {
+        if (_log is { } log)
+        {
+            await log.EnforceRetentionAsync(cancellationToken);
+        }
+    }
+
+    private LogConfig ToLogConfig(TopicConfig config) => new()
+    {
+        SegmentBytes = config.SegmentBytes,
+        SegmentAge = _options.SegmentAge,
+        RetentionTime = config.RetentionMs < 0 ? null : TimeSpan.FromMilliseconds(config.RetentionMs),
+        RetentionBytes = config.RetentionBytes < 0 ? null : config.RetentionBytes,
+        MaxBatchBytes = config.MaxMessageBytes,
+        FlushOnCommit = _options.FlushOnCommit,
+    };
+
+    private IPartitionLog RequireLog() =>
+        _fenced ? throw Fenced()
+        : _log ?? throw new UnknownTopicOrPartitionException($"Partition {this.GetPrimaryKeyString()} does not exist.");
+
+    private StaleEpochException Fenced() => new($"Partition {_id} moved to a newer activation; retry.");
+}

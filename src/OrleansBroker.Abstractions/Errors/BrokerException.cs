@@ -1,0 +1,92 @@
+namespace OrleansBroker;
+
+/// <summary>
+/// The base of every error the broker reports. It crosses grain calls, carries a stable
+/// <see cref="ErrorCode"/>, and says whether the same request may succeed if retried.
+/// </summary>
+[GenerateSerializer]
+[Alias("broker.BrokerException")]
+public class BrokerException : Exception
+{
+    /// <summary>Creates an error with the code <see cref="ErrorCode.Unknown"/>.</summary>
+    public BrokerException()
+    {
+    }
+
+    /// <summary>Creates an error with the code <see cref="ErrorCode.Unknown"/>.</summary>
+    public BrokerException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates an error with the code <see cref="ErrorCode.Unknown"/> and its cause.</summary>
+    public BrokerException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>Creates an error with a code.</summary>
+    public BrokerException(ErrorCode errorCode, string message)
+        : base(message) => ErrorCode = errorCode;
+
+    /// <summary>What went wrong, as a stable code.</summary>
+    [Id(0)]
+    public ErrorCode ErrorCode { get; private set; } = ErrorCode.Unknown;
+
+    /// <summary>True when the same request may succeed if sent again.</summary>
+    public virtual bool IsRetriable => false;
+}
+
+/// <summary>The topic or the partition does not exist.</summary>
+[GenerateSerializer]
+[Alias("broker.UnknownTopicOrPartitionException")]
+public sealed class UnknownTopicOrPartitionException(string message) : BrokerException(ErrorCode.UnknownTopicOrPartition, message);
+
+/// <summary>The topic name breaks Kafka's rule: 1 to 249 characters of [a-zA-Z0-9._-], and neither "." nor "..".</summary>
+[GenerateSerializer]
+[Alias("broker.InvalidTopicNameException")]
+public sealed class InvalidTopicNameException(string message) : BrokerException(ErrorCode.InvalidTopicName, message);
+
+/// <summary>A topic of that name already exists.</summary>
+[GenerateSerializer]
+[Alias("broker.TopicAlreadyExistsException")]
+public sealed class TopicAlreadyExistsException(string message) : BrokerException(ErrorCode.TopicAlreadyExists, message);
+
+/// <summary>A record batch is larger than the topic's maximum.</summary>
+[GenerateSerializer]
+[Alias("broker.RecordTooLargeException")]
+public sealed class RecordTooLargeException(string message) : BrokerException(ErrorCode.RecordTooLarge, message);
+
+/// <summary>A record batch failed its checksum, length or record checks; nothing of it was written.</summary>
+[GenerateSerializer]
+[Alias("broker.CorruptRecordException")]
+public sealed class CorruptRecordException(string message) : BrokerException(ErrorCode.CorruptRecord, message);
+
+/// <summary>The offset is below the log start offset or above the high watermark.</summary>
+[GenerateSerializer]
+[Alias("broker.OffsetOutOfRangeException")]
+public sealed class OffsetOutOfRangeException(string message) : BrokerException(ErrorCode.OffsetOutOfRange, message);
+
+/// <summary>The partition count is not valid (zero, negative, too many, or fewer than the topic has).</summary>
+[GenerateSerializer]
+[Alias("broker.InvalidPartitionsException")]
+public sealed class InvalidPartitionsException(string message) : BrokerException(ErrorCode.InvalidPartitions, message);
+
+/// <summary>A topic setting is not valid.</summary>
+[GenerateSerializer]
+[Alias("broker.InvalidConfigException")]
+public sealed class InvalidConfigException(string message) : BrokerException(ErrorCode.InvalidConfig, message);
+
+/// <summary>A request argument is not valid.</summary>
+[GenerateSerializer]
+[Alias("broker.InvalidRequestException")]
+public sealed class InvalidRequestException(string message) : BrokerException(ErrorCode.InvalidRequest, message);
+
+/// <summary>A newer activation of the partition took it over; this request wrote nothing and may be retried.</summary>
+[GenerateSerializer]
+[Alias("broker.StaleEpochException")]
+public sealed class StaleEpochException(string message) : BrokerException(ErrorCode.StaleEpoch, message)
+{
+    /// <inheritdoc />
+    public override bool IsRetriable => true;
+}
