@@ -9,7 +9,7 @@ public enum BatchStatus
     /// <summary>The buffer ends before the batch does (a torn write at the tail of a log).</summary>
     Incomplete,
 
-    /// <summary>The length field is smaller than a header.</summary>
+    /// <summary>The length field is smaller than a header, or disagrees with the bytes of a single batch.</summary>
     InvalidLength,
 
     /// <summary>The batch is larger than the limit.</summary>
