@@ -1,0 +1,218 @@
+using System.Diagnostics.CodeAnalysis;
+using OrleansBroker.Records;
+
+namespace OrleansBroker.Storage.Engine;
+
+/// <summary>Appends: offsets are assigned on the caller's thread, one writer loop per log does group commits.</summary>
+internal sealed partial class PartitionLog
+{
+    private readonly Lock _appendLock = new();
+    private readonly List<ReadOnlyMemory<byte>> _gather = [];
+    private List<PendingAppend> _queue = [];
+    private List<PendingAppend> _draining = [];
+    private long _nextOffset;
+    private bool _writing;
+    private bool _disposed;
+    private Task _writer = Task.CompletedTask;
+    private Exception? _fault;
+
+    public ValueTask<long> AppendAsync(Memory<byte> batch, CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<long>(cancellationToken);
+        }
+
+        // Recovery keeps only batches that pass this same check, so a batch accepted here can never make a
+        // restart truncate acknowledged data behind it.
+        var status = RecordBatchHeader.TryRead(batch.Span, _config.MaxBatchBytes, out var header);
+        if (status != BatchStatus.Valid || header.TotalSize != batch.Length)
+        {
+            ThrowInvalidBatch(status, batch.Length, nameof(batch));
+        }
+
+        var completion = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_appendLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_fault is not null)
+            {
+                return ValueTask.FromException<long>(_fault);
+            }
+
+            // Offsets are taken before the caller's first await, so concurrent calls keep their call order.
+            var baseOffset = _nextOffset;
+            RecordBatch.WriteBaseOffset(batch.Span, baseOffset);
+            RecordBatch.WritePartitionLeaderEpoch(batch.Span, _epoch);
+            Interlocked.Exchange(ref _nextOffset, baseOffset + header.LastOffsetDelta + 1);
+            _queue.Add(new PendingAppend(batch, baseOffset, _nextOffset, header.MaxTimestamp, completion));
+            if (!_writing)
+            {
+                _writing = true;
+                _writer = Task.Run(DrainQueue, CancellationToken.None);
+            }
+        }
+
+        return new ValueTask<long>(completion.Task);
+    }
+
+    [DoesNotReturn]
+    private static void ThrowInvalidBatch(BatchStatus status, int length, string paramName) =>
+        throw new ArgumentException($"The batch ({length} bytes) is not a valid record batch: {status}.", paramName);
+
+    private bool BeginDispose(out Task writer)
+    {
+        lock (_appendLock)
+        {
+            writer = _writer;
+            if (_disposed)
+            {
+                return false;
+            }
+
+            _disposed = true;
+            return true;
+        }
+    }
+
+    /// <summary>The writer loop: runs on the thread pool while appends are queued, one group commit per turn.</summary>
+    private void DrainQueue()
+    {
+        while (true)
+        {
+            List<PendingAppend> group;
+            Exception? fault;
+            lock (_appendLock)
+            {
+                if (_queue.Count == 0)
+                {
+                    _writing = false;
+                    return;
+                }
+
+                group = _queue;
+                _queue = _draining;
+                _draining = group;
+                fault = _fault;
+            }
+
+            if (fault is null)
+            {
+                fault = TryCommit(group);
+            }
+
+            if (fault is null)
+            {
+                Volatile.Write(ref _highWatermark, group[^1].NextOffset);
+                foreach (var append in group)
+                {
+                    append.Completion.TrySetResult(append.BaseOffset);
+                }
+
+                SignalData();
+            }
+            else
+            {
+                lock (_appendLock)
+                {
+                    // A failed or fenced log writes nothing more: later appends fail at once, queued ones here.
+                    _fault ??= fault;
+                }
+
+                foreach (var append in group)
+                {
+                    append.Completion.TrySetException(fault);
+                }
+            }
+
+            // Drop the references to the callers' buffers: they are theirs again.
+            group.Clear();
+        }
+    }
+
+    [SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "Any write failure must fail the appends it carries, not the writer loop.")]
+    private Exception? TryCommit(List<PendingAppend> group)
+    {
+        try
+        {
+            Commit(group);
+            return null;
+        }
+        catch (Exception exception)
+        {
+            _gather.Clear();
+            return exception;
+        }
+    }
+
+    /// <summary>
+    /// Writes one group: under the fence lock, checks that this epoch still owns the log, rolls segments
+    /// as needed, writes each segment's share with one gathered write and fsyncs once (when configured).
+    /// </summary>
+    private void Commit(List<PendingAppend> group)
+    {
+        var now = _time.GetUtcNow();
+        lock (_fence.Sync)
+        {
+            ThrowIfStale();
+            var segment = _segments[^1];
+            var position = segment.Length;
+            foreach (var append in group)
+            {
+                if (position > 0 && MustRoll(segment, position, append, now))
+                {
+                    // The sealed segment is always fsynced, whatever FlushOnCommit says.
+                    WriteGathered(segment, position, flush: true);
+                    segment = Roll(segment, append.BaseOffset);
+                    position = 0;
+                }
+
+                segment.Track(position, append.BaseOffset, append.NextOffset, append.MaxTimestamp, _config.IndexIntervalBytes);
+                segment.FirstAppendTime ??= now;
+                _gather.Add(append.Batch);
+                position += append.Batch.Length;
+            }
+
+            WriteGathered(segment, position, _config.FlushOnCommit);
+        }
+    }
+
+    private bool MustRoll(Segment segment, long position, in PendingAppend append, DateTimeOffset now) =>
+        position + append.Batch.Length > _config.SegmentBytes ||
+        now - segment.FirstAppendTime >= _config.SegmentAge ||
+
+        // Index entries hold offsets relative to the segment in 32 bits.
+        append.NextOffset - 1 - segment.BaseOffset > int.MaxValue;
+
+    private void WriteGathered(Segment segment, long end, bool flush)
+    {
+        var start = segment.Length;
+        if (_gather.Count > 0)
+        {
+            segment.File.Write(_gather, start);
+            _gather.Clear();
+        }
+
+        if (flush)
+        {
+            segment.File.Flush();
+            Interlocked.Increment(ref _flushCount);
+        }
+
+        Interlocked.Add(ref _size, end - start);
+        segment.Publish(end);
+    }
+
+    private Segment Roll(Segment sealing, long baseOffset)
+    {
+        _directory.WriteIndex(sealing.BaseOffset, sealing.Index.Encode());
+
+        // The new file appears only after the old one and its index are durable, so a crash in between
+        // leaves the old segment last, and recovery scans it like any active segment.
+        var next = new Segment(baseOffset, _directory.OpenSegment(baseOffset), new SparseIndex());
+        Volatile.Write(ref _segments, [.. _segments, next]);
+        return next;
+    }
+
+    private readonly record struct PendingAppend(Memory<byte> Batch, long BaseOffset, long NextOffset, long MaxTimestamp, TaskCompletionSource<long> Completion);
+}

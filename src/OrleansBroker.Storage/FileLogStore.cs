@@ -1,0 +1,47 @@
+using OrleansBroker.Storage.Engine;
+using OrleansBroker.Storage.Files;
+
+namespace OrleansBroker.Storage;
+
+/// <summary>
+/// The embedded default log store: each partition log is a directory of segment files under
+/// <see cref="FileLogStoreOptions.DataDirectory"/>, fsynced per group commit by default.
+/// </summary>
+/// <remarks>
+/// Epoch fencing is per process: every store in the process shares one fence per log directory (so two
+/// silos of an in-process test cluster on one data directory fence each other), and the epoch file fences
+/// openers across restarts. Writers in different processes are not fenced against each other while both
+/// run: multi-process clusters use the Azure backend, whose conditional appends fence across machines.
+/// </remarks>
+public sealed class FileLogStore : ILogStore
+{
+    private static readonly EpochFenceRegistry Fences = new();
+
+    private readonly string _dataDirectory;
+    private readonly TimeProvider _timeProvider;
+
+    public FileLogStore(FileLogStoreOptions options, TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.DataDirectory);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        _dataDirectory = Path.GetFullPath(options.DataDirectory);
+        _timeProvider = timeProvider;
+    }
+
+    public async ValueTask<IPartitionLog> OpenAsync(LogPartition partition, int epoch, LogConfig config, CancellationToken cancellationToken = default)
+    {
+        var name = partition.ToString();
+        if (name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0)
+        {
+            throw new ArgumentException($"The topic name of {name} cannot name a directory.", nameof(partition));
+        }
+
+        var path = Path.Combine(_dataDirectory, name);
+
+        // Recovery reads and truncates files: keep that blocking I/O off the caller's (grain's) thread.
+        return await Task.Run(
+            () => PartitionLog.Open(partition, epoch, config, _timeProvider, new FileLogDirectory(path), Fences, path),
+            cancellationToken);
+    }
+}
