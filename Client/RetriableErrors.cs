@@ -1,5 +1,3 @@
-using Orleans.Runtime;
-
 namespace OrleansBroker.Client;
 
 /// <summary>Which failures of a call to the broker may pass if the call is sent again.</summary>

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
 using OrleansBroker.Grains.Options;
 using OrleansBroker.Grains.State;
 using OrleansBroker.Records;

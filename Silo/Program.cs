@@ -1,5 +1,24 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using OrleansBroker.Grains.Hosting;
+using OrleansBroker.Grains.Options;
+using OrleansBroker.Silo;
 
-var builder = Host.CreateApplicationBuilder(args);
-builder.UseOrleans(silo => silo.UseLocalhostClustering());
+// Settings come from appsettings.json next to the binary, then environment variables (Broker__GatewayPort=30001),
+// then the command line (--Broker:GatewayPort 30001). Relative paths (the data directory) are relative to the
+// working directory, so `dotnet run --project Silo` from the repository keeps its data in ./data.
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+{
+    Args = args,
+    ContentRootPath = AppContext.BaseDirectory,
+});
+
+var hosting = builder.Configuration.GetSection(BrokerOptions.SectionName).Get<SiloHostingOptions>() ?? new SiloHostingOptions();
+builder.UseOrleans(silo =>
+{
+    hosting.ConfigureClustering(silo);
+    silo.AddOrleansBroker(options => options.BindConfiguration(BrokerOptions.SectionName));
+});
+
 await builder.Build().RunAsync();

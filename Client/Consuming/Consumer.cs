@@ -189,7 +189,7 @@ public sealed class Consumer : IAsyncDisposable
         }
     }
 
-    private IConsumerGroupGrain Group => _grainFactory.GetGrain<IConsumerGroupGrain>(Options.GroupId);
+    private IConsumerGroupGrain Group => _grainFactory.GetGrain<IConsumerGroupGrain>(Options.GroupId ?? throw new InvalidOperationException("The consumer has no group id."));
 
     private PartitionFetcher Fetcher(TopicPartition partition) =>
         _fetchers.TryGetValue(partition, out var fetcher)

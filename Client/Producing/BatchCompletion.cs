@@ -19,7 +19,7 @@ internal sealed class BatchCompletion(TopicPartition topicPartition) : IValueTas
 
     public TopicPartition TopicPartition => topicPartition;
 
-    public ValueTask<ProduceResult> ForRecord(int index) => new(this, checked((short)index));
+    public ValueTask<ProduceResult> ForRecordAsync(int index) => new(this, checked((short)index));
 
     public void SetResult(long baseOffset)
     {

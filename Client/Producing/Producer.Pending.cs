@@ -1,4 +1,3 @@
-using OrleansBroker.Records;
 
 namespace OrleansBroker.Client.Producing;
 
@@ -14,7 +13,7 @@ public sealed partial class Producer
     private readonly HashSet<string> _loadingTopics = new(StringComparer.Ordinal);
     private int _pendingCount;
 
-    private ValueTask<ProduceResult> EnqueuePending(string topic, int partition, ProducerRecord record)
+    private ValueTask<ProduceResult> EnqueuePendingAsync(string topic, int partition, ProducerRecord record)
     {
         var pending = new PendingRecord(topic, partition, record, new TaskCompletionSource<ProduceResult>(TaskCreationOptions.RunContinuationsAsynchronously));
         lock (_pendingLock)
@@ -51,7 +50,7 @@ public sealed partial class Producer
                 _pending.Dequeue();
                 try
                 {
-                    _ = ForwardAsync(Append(route, pending.Partition, pending.Record), pending.Completion);
+                    _ = ForwardAsync(AppendRecordAsync(route, pending.Partition, pending.Record), pending.Completion);
                 }
                 catch (Exception exception)
                 {

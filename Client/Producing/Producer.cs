@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text;
-using OrleansBroker.Grains;
 using OrleansBroker.Records;
 
 namespace OrleansBroker.Client.Producing;
@@ -58,14 +57,14 @@ public sealed partial class Producer : IAsyncDisposable
         string topic, ReadOnlyMemory<byte>? key, ReadOnlyMemory<byte>? value, ReadOnlyMemory<RecordHeader> headers = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
-        return Produce(topic, -1, key, value, headers);
+        return ProduceCoreAsync(topic, -1, key, value, headers);
     }
 
     /// <summary>Produces a record to one partition chosen by the caller.</summary>
     /// <inheritdoc cref="ProduceAsync(string, ReadOnlyMemory{byte}?, ReadOnlyMemory{byte}?, ReadOnlyMemory{RecordHeader})"/>
     public ValueTask<ProduceResult> ProduceAsync(
         TopicPartition topicPartition, ReadOnlyMemory<byte>? key, ReadOnlyMemory<byte>? value, ReadOnlyMemory<RecordHeader> headers = default) =>
-        Produce(topicPartition.Topic, topicPartition.Partition, key, value, headers);
+        ProduceCoreAsync(topicPartition.Topic, topicPartition.Partition, key, value, headers);
 
     /// <summary>Produces a record with a UTF-8 key (or none) and a UTF-8 value.</summary>
     /// <inheritdoc cref="ProduceAsync(string, ReadOnlyMemory{byte}?, ReadOnlyMemory{byte}?, ReadOnlyMemory{RecordHeader})"/>
@@ -90,7 +89,7 @@ public sealed partial class Producer : IAsyncDisposable
 
             if (last is not null)
             {
-                batches.Add(last.Completion.ForRecord(0).AsTask());
+                batches.Add(last.Completion.ForRecordAsync(0).AsTask());
             }
         }
 
@@ -121,7 +120,7 @@ public sealed partial class Producer : IAsyncDisposable
         }
     }
 
-    private ValueTask<ProduceResult> Produce(
+    private ValueTask<ProduceResult> ProduceCoreAsync(
         string topic, int partition, ReadOnlyMemory<byte>? key, ReadOnlyMemory<byte>? value, ReadOnlyMemory<RecordHeader> headers)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
@@ -130,7 +129,7 @@ public sealed partial class Producer : IAsyncDisposable
         {
             if (TryReserve(record.Size))
             {
-                return Append(route, partition, record);
+                return AppendRecordAsync(route, partition, record);
             }
 
             if (_options.WhenBufferFull == BufferFullMode.Throw)
@@ -139,10 +138,10 @@ public sealed partial class Producer : IAsyncDisposable
             }
         }
 
-        return EnqueuePending(topic, partition, record.Detach());
+        return EnqueuePendingAsync(topic, partition, record.Detach());
     }
 
-    private ValueTask<ProduceResult> Append(TopicRoute route, int partition, in ProducerRecord record)
+    private ValueTask<ProduceResult> AppendRecordAsync(TopicRoute route, int partition, in ProducerRecord record)
     {
         PartitionQueue queue;
         try
@@ -179,7 +178,7 @@ public sealed partial class Producer : IAsyncDisposable
             _wake.Release();
         }
 
-        return completion.ForRecord(index);
+        return completion.ForRecordAsync(index);
     }
 
     private bool TryReserve(int size)

@@ -62,6 +62,22 @@ public static class RecordBatch
     public static void WritePartitionLeaderEpoch(Span<byte> batch, int epoch) =>
         BinaryPrimitives.WriteInt32BigEndian(batch[PartitionLeaderEpochOffset..], epoch);
 
+    /// <summary>
+    /// The offset after the last whole batch in <paramref name="batches"/> (concatenated batches, as a fetch
+    /// returns them); reads only the headers. Throws when the buffer holds no whole batch.
+    /// </summary>
+    public static long ReadNextOffset(ReadOnlySpan<byte> batches)
+    {
+        var nextOffset = -1L;
+        while (batches.Length >= HeaderSize && ReadTotalSize(batches) is var size && size >= HeaderSize && size <= batches.Length)
+        {
+            nextOffset = ReadBaseOffset(batches) + BinaryPrimitives.ReadInt32BigEndian(batches[LastOffsetDeltaOffset..]) + 1;
+            batches = batches[size..];
+        }
+
+        return nextOffset >= 0 ? nextOffset : throw new ArgumentException("The buffer holds no whole record batch.", nameof(batches));
+    }
+
     /// <summary>Total size of the batch on the wire, from its <c>length</c> field.</summary>
     public static int ReadTotalSize(ReadOnlySpan<byte> batch) =>
         LogOverhead + BinaryPrimitives.ReadInt32BigEndian(batch[LengthOffset..]);

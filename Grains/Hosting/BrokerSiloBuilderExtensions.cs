@@ -1,0 +1,50 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Orleans.Storage;
+using OrleansBroker.Grains.Options;
+using OrleansBroker.Storage;
+
+namespace OrleansBroker.Grains.Hosting;
+
+/// <summary>Registers the broker on an Orleans silo.</summary>
+public static class BrokerSiloBuilderExtensions
+{
+    /// <summary>
+    /// Adds the broker's grains' services: options (validated at start), the File log store under
+    /// <c>{DataDirectory}/logs</c> and, unless a provider named <see cref="BrokerStorage.MetadataStorageName"/>
+    /// is already registered, the durable file grain storage under <c>{DataDirectory}/metadata</c>.
+    /// A second call adds nothing.
+    /// </summary>
+    public static ISiloBuilder AddOrleansBroker(this ISiloBuilder builder, Action<OptionsBuilder<BrokerOptions>>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        var options = services.AddOptions<BrokerOptions>();
+        configure?.Invoke(options);
+        if (services.Any(d => d.ServiceType == typeof(BrokerMarker)))
+        {
+            return builder;
+        }
+
+        services.AddSingleton<BrokerMarker>();
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BrokerOptions>, BrokerOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ILogStore>(sp => new FileLogStore(
+            new FileLogStoreOptions { DataDirectory = Path.Combine(sp.GetRequiredService<IOptions<BrokerOptions>>().Value.DataDirectory, "logs") },
+            sp.GetRequiredService<TimeProvider>()));
+
+        if (!services.Any(d => d.IsKeyedService && Equals(d.ServiceKey, BrokerStorage.MetadataStorageName) && d.ServiceType == typeof(IGrainStorage)))
+        {
+            builder.AddFileGrainStorage(BrokerStorage.MetadataStorageName, _ => { });
+            services.AddOptions<FileGrainStorageOptions>(BrokerStorage.MetadataStorageName)
+                .Configure<IOptions<BrokerOptions>>((storage, broker) => storage.RootDirectory = Path.Combine(broker.Value.DataDirectory, "metadata"));
+        }
+
+        return builder;
+    }
+
+    /// <summary>Marks the services as holding the broker, so a second <c>AddOrleansBroker</c> adds nothing.</summary>
+    private sealed class BrokerMarker;
+}
