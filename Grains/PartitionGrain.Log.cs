@@ -9,4 +9,7 @@ public sealed partial class PartitionGrain
 
     [LoggerMessage(2, LogLevel.Warning, "Partition {Partition} epoch {Epoch} was fenced off by a newer activation; deactivating")]
     private static partial void LogFenced(ILogger logger, Exception exception, TopicPartition partition, int epoch);
+
+    [LoggerMessage(3, LogLevel.Warning, "Partition {Partition} epoch {Epoch} is behind the log's epoch {LogEpoch}; taking a newer one")]
+    private static partial void LogEpochBehind(ILogger logger, Exception exception, TopicPartition partition, int epoch, int logEpoch);
 }

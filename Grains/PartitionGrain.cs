@@ -90,7 +90,7 @@ public sealed partial class PartitionGrain(
     public ValueTask<PartitionInfo> GetInfoAsync()
     {
         var log = RequireLog();
-        return ValueTask.FromResult(new PartitionInfo(_id.Partition, log.LogStartOffset, log.HighWatermark, log.SizeInBytes));
+        return ValueTask.FromResult(new PartitionInfo(_id.Partition, log.LogStartOffset, log.HighWatermark, log.SizeInBytes, state.State.Epoch));
     }
 
     public async Task DeleteAsync()
@@ -125,10 +125,24 @@ public sealed partial class PartitionGrain(
 
     private async Task OpenLogAsync(TopicConfig config, CancellationToken cancellationToken)
     {
-        // A new epoch through an ETag-checked write: if another activation raced us, this write fails and so does the activation.
-        state.State.Epoch++;
-        await state.WriteStateAsync(cancellationToken);
-        _log = await logStore.OpenAsync(new LogPartition(_id.Topic, _id.Partition), state.State.Epoch, ToLogConfig(config), cancellationToken);
+        var partition = new LogPartition(_id.Topic, _id.Partition);
+        while (_log is null)
+        {
+            // A new epoch through an ETag-checked write: if another activation raced us, this write fails and so does the activation.
+            state.State.Epoch++;
+            await state.WriteStateAsync(cancellationToken);
+            try
+            {
+                _log = await logStore.OpenAsync(partition, state.State.Epoch, ToLogConfig(config), cancellationToken);
+            }
+            catch (StorageStaleEpochException exception)
+            {
+                // The log has seen a newer epoch than the metadata (restored from an older copy, say): take the one after it.
+                LogEpochBehind(logger, exception, _id, state.State.Epoch, exception.CurrentEpoch);
+                state.State.Epoch = exception.CurrentEpoch;
+            }
+        }
+
         LogOpened(logger, _id, state.State.Epoch, _log.LogStartOffset, _log.HighWatermark);
         _retentionTimer ??= this.RegisterGrainTimer(
             EnforceRetentionAsync,

@@ -17,11 +17,12 @@ public sealed record TopicDescription(
     [property: Id(1)] TopicConfig Config,
     [property: Id(2)] ImmutableArray<PartitionInfo> Partitions);
 
-/// <summary>The offsets and size of one partition.</summary>
+/// <summary>The offsets and size of one partition, and the epoch of the activation that owns its log.</summary>
 [GenerateSerializer, Immutable]
 [Alias("broker.PartitionInfo")]
 public sealed record PartitionInfo(
     [property: Id(0)] int Partition,
     [property: Id(1)] long LogStartOffset,
     [property: Id(2)] long HighWatermark,
-    [property: Id(3)] long SizeInBytes);
+    [property: Id(3)] long SizeInBytes,
+    [property: Id(4)] int Epoch);

@@ -1,0 +1,171 @@
+using System.Globalization;
+using System.Text;
+using Orleans.Runtime;
+using Orleans.TestingHost;
+using OrleansBroker.Client;
+using OrleansBroker.Client.Producing;
+using OrleansBroker.Storage;
+
+namespace OrleansBroker.Grains.Tests.Cluster;
+
+/// <summary>Silo kills and fencing; each test runs its own cluster because it kills silos.</summary>
+public sealed class FailoverTests : IAsyncLifetime
+{
+    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("obroker-failover-").FullName;
+    private InProcessTestCluster _cluster = null!;
+    private BrokerClient _broker = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _cluster = BrokerClusterFixture.CreateBuilder(_dataDirectory, silos: 3).Build();
+        await _cluster.DeployAsync();
+        _broker = new BrokerClient(_cluster.Client);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _cluster.DisposeAsync();
+        Directory.Delete(_dataDirectory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Killing_the_silo_of_a_partition_mid_produce_loses_and_duplicates_no_acknowledged_record()
+    {
+        var topic = BrokerClusterFixture.NewTopic();
+        const int Partitions = 6;
+        await _broker.Admin.CreateTopicAsync(topic, new TopicConfig { Partitions = Partitions });
+        await using var producer = _broker.CreateProducer(new ProducerOptions { Linger = TimeSpan.FromMilliseconds(1) });
+        var acknowledged = new List<(ProduceResult Result, string Value)>();
+        var killed = false;
+
+        for (var i = 0; i < 3_000; i += 10)
+        {
+            var window = new List<(ValueTask<ProduceResult> Pending, string Value)>();
+            for (var j = i; j < i + 10; j++)
+            {
+                var value = j.ToString("D6", CultureInfo.InvariantCulture);
+                window.Add((producer.ProduceAsync(topic, Encoding.UTF8.GetBytes($"k{j % 17}"), Encoding.UTF8.GetBytes(value)), value));
+            }
+
+            foreach (var (pending, value) in window)
+            {
+                acknowledged.Add((await pending, value));
+            }
+
+            if (i == 1_000)
+            {
+                await KillSiloHostingAsync(acknowledged[^1].Result.TopicPartition);
+                killed = true;
+            }
+        }
+
+        Assert.True(killed);
+        var consumed = await ReadAllAsync(topic, Partitions);
+        foreach (var partition in acknowledged.GroupBy(a => a.Result.TopicPartition))
+        {
+            var expected = partition.Select(a => (a.Result.Offset, a.Value)).ToList();
+            var actual = consumed[partition.Key.Partition];
+            Assert.Equal(expected.Select(e => e.Value), actual.Select(a => a.Value));
+            Assert.Equal(expected.Select(e => e.Offset), actual.Select(a => a.Offset));
+        }
+    }
+
+    [Fact]
+    public async Task A_stale_activation_cannot_write_after_a_newer_one_took_the_log()
+    {
+        var topic = BrokerClusterFixture.NewTopic();
+        await _broker.Admin.CreateTopicAsync(topic);
+        var partition = new TopicPartition(topic, 0);
+        var grain = _cluster.Client.GetGrain<IPartitionGrain>(partition.ToString());
+        await using (var producer = _broker.CreateProducer())
+        {
+            await producer.ProduceAsync(partition, null, Encoding.UTF8.GetBytes("before"));
+        }
+
+        var epoch = (await grain.GetInfoAsync()).Epoch;
+
+        // A second owner (as a new activation on another silo would) opens the log with the next epoch.
+        var store = new FileLogStore(new FileLogStoreOptions { DataDirectory = Path.Combine(_dataDirectory, "logs") }, TimeProvider.System);
+        await using (var newer = await store.OpenAsync(new LogPartition(topic, 0), epoch + 1, LogConfig.Default))
+        {
+            await Assert.ThrowsAsync<StaleEpochException>(() => grain.AppendAsync(OneRecordBatch("stale")).AsTask());
+            Assert.Equal(1, newer.HighWatermark);
+        }
+
+        // The fenced activation stepped down; the next one takes a newer epoch and writes after the records before it.
+        var offset = await RetryAsync(() => grain.AppendAsync(OneRecordBatch("after")).AsTask());
+        Assert.Equal(1, offset);
+        Assert.True((await grain.GetInfoAsync()).Epoch > epoch + 1);
+    }
+
+    private async Task KillSiloHostingAsync(TopicPartition partition)
+    {
+        var management = _cluster.Client.GetGrain<IManagementGrain>(0);
+        var statistics = await management.GetDetailedGrainStatistics();
+        var host = statistics.Single(s => s.GrainId.Key.ToString() == partition.ToString()).SiloAddress;
+        var silo = _cluster.Silos.Single(s => s.SiloAddress.Equals(host));
+        if (silo == _cluster.Primary)
+        {
+            // The primary holds the test cluster's membership; stopping another silo still moves partitions.
+            silo = _cluster.Silos.First(s => s != _cluster.Primary);
+        }
+
+        await _cluster.KillSiloAsync(silo);
+    }
+
+    private async Task<Dictionary<int, List<(long Offset, string Value)>>> ReadAllAsync(string topic, int partitions)
+    {
+        var result = new Dictionary<int, List<(long Offset, string Value)>>();
+        for (var p = 0; p < partitions; p++)
+        {
+            var grain = _cluster.Client.GetGrain<IPartitionGrain>(new TopicPartition(topic, p).ToString());
+            var records = new List<(long, string)>();
+            var offset = 0L;
+            while (true)
+            {
+                var fetched = await RetryAsync(() => grain.FetchAsync(offset, 1024 * 1024, TimeSpan.Zero).AsTask());
+                var reader = new Records.RecordBatchReader(fetched.Batches);
+                while (reader.TryReadNext(out var record))
+                {
+                    if (record.Offset >= offset)
+                    {
+                        records.Add((record.Offset, Encoding.UTF8.GetString(record.Value.Span)));
+                    }
+                }
+
+                if (reader.NextOffset <= offset || reader.NextOffset >= fetched.HighWatermark)
+                {
+                    break;
+                }
+
+                offset = reader.NextOffset;
+            }
+
+            result[p] = records;
+        }
+
+        return result;
+    }
+
+    private static byte[] OneRecordBatch(string value)
+    {
+        using var builder = new Records.RecordBatchBuilder();
+        builder.Append(1, default, true, Encoding.UTF8.GetBytes(value), false, default);
+        return builder.Build().ToArray();
+    }
+
+    private static async Task<T> RetryAsync<T>(Func<Task<T>> call)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception exception) when (attempt < 50 && exception is OrleansBroker.StaleEpochException or SiloUnavailableException or TimeoutException)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+}

@@ -1,0 +1,218 @@
+using System.Text;
+using OrleansBroker.Client.Consuming;
+using OrleansBroker.Client.Producing;
+using OrleansBroker.Records;
+
+namespace OrleansBroker.Grains.Tests.Cluster;
+
+[Collection(BrokerClusterCollection.Name)]
+public sealed class ProduceConsumeTests(BrokerClusterFixture fixture)
+{
+    [Fact]
+    public async Task Keyed_records_land_on_the_murmur2_partition_and_come_back_in_order()
+    {
+        var topic = await NewTopicAsync(partitions: 4);
+        await using var producer = fixture.Broker.CreateProducer();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 400).Select(i =>
+            producer.ProduceAsync(topic, $"key-{i % 10}", $"value-{i}").AsTask()));
+        var consumed = await ConsumeAsync(topic, 400);
+
+        foreach (var (result, i) in results.Select((r, i) => (r, i)))
+        {
+            Assert.Equal(DefaultPartitioner.Partition(Encoding.UTF8.GetBytes($"key-{i % 10}"), 4), result.TopicPartition.Partition);
+        }
+
+        Assert.Equal(
+            results.Select((r, i) => (r.TopicPartition, r.Offset, $"value-{i}")).OrderBy(x => x.TopicPartition.Partition).ThenBy(x => x.Offset),
+            consumed.Select(c => (c.TopicPartition, c.Offset, c.Value)).OrderBy(x => x.TopicPartition.Partition).ThenBy(x => x.Offset));
+        foreach (var partition in consumed.GroupBy(c => c.TopicPartition))
+        {
+            var values = partition.Select(c => int.Parse(c.Value["value-".Length..], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            Assert.Equal(values.Order(), values);
+        }
+    }
+
+    [Fact]
+    public async Task Null_keys_null_values_empty_values_and_headers_round_trip()
+    {
+        var topic = await NewTopicAsync();
+        await using var producer = fixture.Broker.CreateProducer();
+
+        await producer.ProduceAsync(topic, null, null);
+        await producer.ProduceAsync(topic, Array.Empty<byte>(), Array.Empty<byte>(), new[] { new RecordHeader("trace", new byte[] { 1, 2 }), new RecordHeader("nil", null) });
+        await using var consumer = fixture.Broker.CreateConsumer();
+        await consumer.AssignAsync(topic);
+        var records = new List<(bool KeyNull, bool ValueNull, int ValueLength, RecordHeader[] Headers)>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await foreach (var result in consumer.ConsumeAsync(timeout.Token))
+        {
+            records.Add((result.Key is null, result.Value is null, result.Value?.Length ?? -1, result.Headers.ToArray()));
+            if (records.Count == 2)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal((true, true), (records[0].KeyNull, records[0].ValueNull));
+        Assert.Equal((false, false, 0), (records[1].KeyNull, records[1].ValueNull, records[1].ValueLength));
+        Assert.Equal(["trace", "nil"], records[1].Headers.Select(h => h.Key));
+        Assert.Equal(new byte[] { 1, 2 }, records[1].Headers[0].Value!.Value.ToArray());
+        Assert.Null(records[1].Headers[1].Value);
+    }
+
+    [Fact]
+    public async Task A_consumer_group_resumes_after_its_committed_offset()
+    {
+        var topic = await NewTopicAsync(partitions: 2);
+        var group = $"g-{Guid.NewGuid():N}";
+        await using (var producer = fixture.Broker.CreateProducer())
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                _ = producer.ProduceAsync(new TopicPartition(topic, i % 2), null, Encoding.UTF8.GetBytes($"r{i}"));
+            }
+        }
+
+        var first = await ConsumeAsync(topic, 6, new ConsumerOptions { GroupId = group, EnableAutoCommit = false }, commit: true);
+        var rest = await ConsumeAsync(topic, 14, new ConsumerOptions { GroupId = group, EnableAutoCommit = false });
+
+        Assert.Equal(20, first.Concat(rest).Select(r => r.Value).Distinct().Count());
+        var committed = await fixture.Broker.Admin.ListCommittedOffsetsAsync(group, [new(topic, 0), new(topic, 1)]);
+        Assert.Equal(6, committed.Sum(c => c.Offset));
+    }
+
+    [Fact]
+    public async Task Seeking_moves_the_position_to_the_beginning_end_offset_and_timestamp()
+    {
+        var topic = await NewTopicAsync();
+        var partition = new TopicPartition(topic, 0);
+        await using (var producer = fixture.Broker.CreateProducer())
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                await producer.ProduceAsync(partition, null, Encoding.UTF8.GetBytes($"r{i}"));
+            }
+        }
+
+        await using var consumer = fixture.Broker.CreateConsumer(new ConsumerOptions { AutoOffsetReset = AutoOffsetReset.Latest });
+        await consumer.AssignAsync(topic);
+        Assert.Equal(10, consumer.Position(partition));
+
+        await consumer.SeekToBeginningAsync();
+        Assert.Equal(0, consumer.Position(partition));
+
+        consumer.Seek(partition, 7);
+        var afterSeek = await TakeAsync(consumer, 3);
+        Assert.Equal(["r7", "r8", "r9"], afterSeek.Select(r => r.Value));
+
+        await consumer.SeekToTimestampAsync(DateTimeOffset.UtcNow.AddHours(1));
+        Assert.Equal(10, consumer.Position(partition));
+    }
+
+    [Fact]
+    public async Task A_full_buffer_waits_for_acknowledgements_and_keeps_order()
+    {
+        var topic = await NewTopicAsync();
+        await using var producer = fixture.Broker.CreateProducer(new ProducerOptions { BufferBytes = 4096, BatchBytes = 1024 });
+
+        var results = new List<ValueTask<ProduceResult>>();
+        for (var i = 0; i < 500; i++)
+        {
+            results.Add(producer.ProduceAsync(topic, null, Encoding.UTF8.GetBytes($"r{i:D4}")));
+        }
+
+        var offsets = new List<long>();
+        foreach (var result in results)
+        {
+            offsets.Add((await result).Offset);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 500).Select(i => (long)i), offsets);
+        Assert.Equal(0, producer.BufferedBytes);
+    }
+
+    [Fact]
+    public async Task A_full_buffer_throws_when_told_not_to_wait()
+    {
+        var topic = await NewTopicAsync();
+        await using var producer = fixture.Broker.CreateProducer(new ProducerOptions
+        {
+            BufferBytes = 2048,
+            BatchBytes = 1024,
+            WhenBufferFull = BufferFullMode.Throw,
+        });
+        await producer.ProduceAsync(topic, null, "warm-up: the topic's metadata is cached");
+
+        Assert.Throws<ProducerBufferFullException>(() =>
+        {
+            for (var i = 0; i < 10_000; i++)
+            {
+                _ = producer.ProduceAsync(topic, null, new byte[100]);
+            }
+        });
+    }
+
+    [Fact]
+    public async Task Flush_sends_lingering_records_at_once()
+    {
+        var topic = await NewTopicAsync();
+        await using var producer = fixture.Broker.CreateProducer(new ProducerOptions { Linger = TimeSpan.FromMinutes(10) });
+
+        var pending = producer.ProduceAsync(topic, null, "lingering");
+        await producer.FlushAsync();
+
+        Assert.True(pending.IsCompletedSuccessfully);
+        Assert.Equal(0, (await pending).Offset);
+    }
+
+    [Fact]
+    public async Task A_record_larger_than_the_topic_allows_fails_alone()
+    {
+        var topic = BrokerClusterFixture.NewTopic();
+        await fixture.Broker.Admin.CreateTopicAsync(topic, new TopicConfig { MaxMessageBytes = 1024 });
+        await using var producer = fixture.Broker.CreateProducer();
+        await producer.ProduceAsync(topic, null, "small");
+
+        await Assert.ThrowsAsync<RecordTooLargeException>(() => producer.ProduceAsync(topic, null, new byte[4096]).AsTask());
+        Assert.Equal(1, (await producer.ProduceAsync(topic, null, "after")).Offset);
+    }
+
+    private async Task<string> NewTopicAsync(int partitions = 1)
+    {
+        var topic = BrokerClusterFixture.NewTopic();
+        await fixture.Broker.Admin.CreateTopicAsync(topic, new TopicConfig { Partitions = partitions });
+        return topic;
+    }
+
+    private async Task<List<Consumed>> ConsumeAsync(string topic, int count, ConsumerOptions? options = null, bool commit = false)
+    {
+        await using var consumer = fixture.Broker.CreateConsumer(options);
+        await consumer.AssignAsync(topic);
+        var records = await TakeAsync(consumer, count);
+        if (commit)
+        {
+            await consumer.CommitAsync();
+        }
+
+        return records;
+    }
+
+    private static async Task<List<Consumed>> TakeAsync(Consumer consumer, int count)
+    {
+        var records = new List<Consumed>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await foreach (var result in consumer.ConsumeAsync(timeout.Token))
+        {
+            records.Add(new Consumed(result.TopicPartition, result.Offset, Encoding.UTF8.GetString(result.Value!.Value.Span)));
+            if (records.Count == count)
+            {
+                break;
+            }
+        }
+
+        return records;
+    }
+
+    private sealed record Consumed(TopicPartition TopicPartition, long Offset, string Value);
+}
