@@ -36,7 +36,7 @@ public readonly struct RecordHeaders
         {
             result[i++] = new RecordHeader(
                 Encoding.UTF8.GetString(header.Key.Span),
-                header.ValueIsNull ? null : header.Value);
+                header.ValueIsNull ? (ReadOnlyMemory<byte>?)null : header.Value);
         }
 
         return result;

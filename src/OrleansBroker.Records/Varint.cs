@@ -45,6 +45,14 @@ public static class Varint
     /// <returns>False when the encoding is truncated, too long, or overflows 32 bits.</returns>
     public static bool TryRead(ReadOnlySpan<byte> source, out int value, out int bytesRead)
     {
+        // Most fields of a record (attributes aside) are small: one byte is the common case.
+        if (!source.IsEmpty && source[0] < 0x80)
+        {
+            value = (source[0] >> 1) ^ -(source[0] & 1);
+            bytesRead = 1;
+            return true;
+        }
+
         uint result = 0;
         for (var i = 0; i < MaxInt32Size && i < source.Length; i++)
         {
@@ -72,6 +80,13 @@ public static class Varint
     /// <returns>False when the encoding is truncated, too long, or overflows 64 bits.</returns>
     public static bool TryRead(ReadOnlySpan<byte> source, out long value, out int bytesRead)
     {
+        if (!source.IsEmpty && source[0] < 0x80)
+        {
+            value = (source[0] >> 1) ^ -(source[0] & 1);
+            bytesRead = 1;
+            return true;
+        }
+
         ulong result = 0;
         for (var i = 0; i < MaxInt64Size && i < source.Length; i++)
         {

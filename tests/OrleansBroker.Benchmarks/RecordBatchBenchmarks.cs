@@ -1,0 +1,63 @@
+using BenchmarkDotNet.Attributes;
+using OrleansBroker.Records;
+
+namespace OrleansBroker.Benchmarks;
+
+/// <summary>
+/// The codec's hot paths on the producer (build), broker (validate) and consumer (read) sides, for a batch
+/// of 1000 records with a null key and a 100-byte value. Results are per record.
+/// </summary>
+/// <remarks>Not sealed: BenchmarkDotNet derives from benchmark classes.</remarks>
+[MemoryDiagnoser]
+public class RecordBatchBenchmarks : IDisposable
+{
+    private const int RecordsPerBatch = 1000;
+    private const int ValueSize = 100;
+
+    private readonly byte[] _value = new byte[ValueSize];
+    private readonly RecordBatchBuilder _builder = new();
+    private byte[] _batch = [];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        Random.Shared.NextBytes(_value);
+        BuildBatch();
+        _batch = _builder.Build().ToArray();
+    }
+
+    [Benchmark(OperationsPerInvoke = RecordsPerBatch)]
+    public int BuildBatch()
+    {
+        _builder.Reset();
+        for (var i = 0; i < RecordsPerBatch; i++)
+        {
+            _builder.Append(1_700_000_000_000 + i, default, true, _value, false, []);
+        }
+
+        return _builder.Build().Length;
+    }
+
+    [Benchmark(OperationsPerInvoke = RecordsPerBatch)]
+    public BatchStatus ValidateBatch() => RecordBatchValidator.Validate(_batch, int.MaxValue);
+
+    [Benchmark(OperationsPerInvoke = RecordsPerBatch)]
+    public long ReadBatch()
+    {
+        var reader = new RecordBatchReader(_batch);
+        long bytes = 0;
+        while (reader.TryReadNext(out var record))
+        {
+            bytes += record.Value.Length;
+        }
+
+        return bytes;
+    }
+
+    [GlobalCleanup]
+    public void Dispose()
+    {
+        _builder.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
