@@ -59,7 +59,7 @@ internal sealed partial class PartitionLog : IPartitionLog
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentOutOfRangeException.ThrowIfLessThan(config.MaxBatchBytes, Records.RecordBatch.HeaderSize);
-        ArgumentOutOfRangeException.ThrowIfLessThan(config.SegmentBytes, config.MaxBatchBytes);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(config.SegmentBytes);
 
         // Index entries hold 32-bit positions, as Kafka's do.
         ArgumentOutOfRangeException.ThrowIfGreaterThan(config.SegmentBytes, int.MaxValue);
