@@ -11,6 +11,7 @@ public sealed partial class Producer
     private readonly Lock _pendingLock = new();
     private readonly Queue<PendingRecord> _pending = new();
     private readonly HashSet<string> _loadingTopics = new(StringComparer.Ordinal);
+    private TaskCompletionSource _drained = CompletedDrain();
     private int _pendingCount;
 
     private ValueTask<ProduceResult> EnqueuePendingAsync(string topic, int partition, ProducerRecord record)
@@ -18,6 +19,11 @@ public sealed partial class Producer
         var pending = new PendingRecord(topic, partition, record, new TaskCompletionSource<ProduceResult>(TaskCreationOptions.RunContinuationsAsynchronously));
         lock (_pendingLock)
         {
+            if (_pending.Count == 0)
+            {
+                _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
             _pending.Enqueue(pending);
             _pendingCount = _pending.Count;
         }
@@ -59,6 +65,10 @@ public sealed partial class Producer
             }
 
             Volatile.Write(ref _pendingCount, _pending.Count);
+            if (_pending.Count == 0)
+            {
+                _drained.TrySetResult();
+            }
         }
     }
 
@@ -102,22 +112,27 @@ public sealed partial class Producer
             }
 
             _pendingCount = _pending.Count;
+            if (_pending.Count == 0)
+            {
+                _drained.TrySetResult();
+            }
         }
     }
 
-    private async Task WaitForPendingAsync(CancellationToken cancellationToken)
+    /// <summary>Waits until every waiting record has moved into a batch (not until it is acknowledged).</summary>
+    private Task WaitForPendingAsync(CancellationToken cancellationToken)
     {
-        Task? last;
         lock (_pendingLock)
         {
-            last = _pending.Count > 0 ? _pending.ToArray()[^1].Completion.Task : null;
+            return _drained.Task.WaitAsync(cancellationToken);
         }
+    }
 
-        if (last is not null)
-        {
-            await last.WaitAsync(cancellationToken)
-                .ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.SuppressThrowing);
-        }
+    private static TaskCompletionSource CompletedDrain()
+    {
+        var drained = new TaskCompletionSource();
+        drained.SetResult();
+        return drained;
     }
 
     private static async Task ForwardAsync(ValueTask<ProduceResult> result, TaskCompletionSource<ProduceResult> completion)

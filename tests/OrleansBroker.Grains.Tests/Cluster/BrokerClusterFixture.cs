@@ -46,7 +46,7 @@ public sealed class BrokerClusterFixture : IAsyncLifetime
 }
 
 [CollectionDefinition(Name)]
-public sealed class BrokerClusterCollection : ICollectionFixture<BrokerClusterFixture>
+public sealed class BrokerClusterDefinition : ICollectionFixture<BrokerClusterFixture>
 {
     public const string Name = "broker cluster";
 }

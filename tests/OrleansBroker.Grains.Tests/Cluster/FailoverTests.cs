@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Orleans.Runtime;
 using Orleans.TestingHost;
-using OrleansBroker.Client;
 using OrleansBroker.Client.Producing;
 using OrleansBroker.Storage;
 
@@ -13,13 +11,13 @@ public sealed class FailoverTests : IAsyncLifetime
 {
     private readonly string _dataDirectory = Directory.CreateTempSubdirectory("obroker-failover-").FullName;
     private InProcessTestCluster _cluster = null!;
-    private BrokerClient _broker = null!;
+    private OrleansBroker.Client.BrokerClient _broker = null!;
 
     public async ValueTask InitializeAsync()
     {
         _cluster = BrokerClusterFixture.CreateBuilder(_dataDirectory, silos: 3).Build();
         await _cluster.DeployAsync();
-        _broker = new BrokerClient(_cluster.Client);
+        _broker = new OrleansBroker.Client.BrokerClient(_cluster.Client);
     }
 
     public async ValueTask DisposeAsync()
@@ -40,11 +38,11 @@ public sealed class FailoverTests : IAsyncLifetime
 
         for (var i = 0; i < 3_000; i += 10)
         {
-            var window = new List<(ValueTask<ProduceResult> Pending, string Value)>();
+            var window = new List<(Task<ProduceResult> Pending, string Value)>();
             for (var j = i; j < i + 10; j++)
             {
                 var value = j.ToString("D6", CultureInfo.InvariantCulture);
-                window.Add((producer.ProduceAsync(topic, Encoding.UTF8.GetBytes($"k{j % 17}"), Encoding.UTF8.GetBytes(value)), value));
+                window.Add((producer.ProduceAsync(topic, Encoding.UTF8.GetBytes($"k{j % 17}"), Encoding.UTF8.GetBytes(value)).AsTask(), value));
             }
 
             foreach (var (pending, value) in window)
@@ -86,7 +84,7 @@ public sealed class FailoverTests : IAsyncLifetime
 
         // A second owner (as a new activation on another silo would) opens the log with the next epoch.
         var store = new FileLogStore(new FileLogStoreOptions { DataDirectory = Path.Combine(_dataDirectory, "logs") }, TimeProvider.System);
-        await using (var newer = await store.OpenAsync(new LogPartition(topic, 0), epoch + 1, LogConfig.Default))
+        await using (var newer = await store.OpenAsync(new LogPartition(topic, 0), epoch + 1, LogConfig.Default, TestContext.Current.CancellationToken))
         {
             await Assert.ThrowsAsync<StaleEpochException>(() => grain.AppendAsync(OneRecordBatch("stale")).AsTask());
             Assert.Equal(1, newer.HighWatermark);
@@ -103,14 +101,7 @@ public sealed class FailoverTests : IAsyncLifetime
         var management = _cluster.Client.GetGrain<IManagementGrain>(0);
         var statistics = await management.GetDetailedGrainStatistics();
         var host = statistics.Single(s => s.GrainId.Key.ToString() == partition.ToString()).SiloAddress;
-        var silo = _cluster.Silos.Single(s => s.SiloAddress.Equals(host));
-        if (silo == _cluster.Primary)
-        {
-            // The primary holds the test cluster's membership; stopping another silo still moves partitions.
-            silo = _cluster.Silos.First(s => s != _cluster.Primary);
-        }
-
-        await _cluster.KillSiloAsync(silo);
+        await _cluster.KillSiloAsync(_cluster.Silos.Single(s => s.SiloAddress.Equals(host)));
     }
 
     private async Task<Dictionary<int, List<(long Offset, string Value)>>> ReadAllAsync(string topic, int partitions)
@@ -164,7 +155,7 @@ public sealed class FailoverTests : IAsyncLifetime
             }
             catch (Exception exception) when (attempt < 50 && exception is OrleansBroker.StaleEpochException or SiloUnavailableException or TimeoutException)
             {
-                await Task.Delay(100);
+                await Task.Delay(100, TestContext.Current.CancellationToken);
             }
         }
     }

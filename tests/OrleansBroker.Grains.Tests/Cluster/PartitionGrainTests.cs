@@ -3,7 +3,7 @@ using OrleansBroker.Records;
 
 namespace OrleansBroker.Grains.Tests.Cluster;
 
-[Collection(BrokerClusterCollection.Name)]
+[Collection(BrokerClusterDefinition.Name)]
 public sealed class PartitionGrainTests(BrokerClusterFixture fixture)
 {
     [Fact]

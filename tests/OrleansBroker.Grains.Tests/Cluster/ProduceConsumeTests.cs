@@ -5,7 +5,7 @@ using OrleansBroker.Records;
 
 namespace OrleansBroker.Grains.Tests.Cluster;
 
-[Collection(BrokerClusterCollection.Name)]
+[Collection(BrokerClusterDefinition.Name)]
 public sealed class ProduceConsumeTests(BrokerClusterFixture fixture)
 {
     [Fact]
@@ -39,12 +39,13 @@ public sealed class ProduceConsumeTests(BrokerClusterFixture fixture)
         var topic = await NewTopicAsync();
         await using var producer = fixture.Broker.CreateProducer();
 
-        await producer.ProduceAsync(topic, null, null);
+        await producer.ProduceAsync(topic, default(ReadOnlyMemory<byte>?), default(ReadOnlyMemory<byte>?));
         await producer.ProduceAsync(topic, Array.Empty<byte>(), Array.Empty<byte>(), new[] { new RecordHeader("trace", new byte[] { 1, 2 }), new RecordHeader("nil", null) });
         await using var consumer = fixture.Broker.CreateConsumer();
-        await consumer.AssignAsync(topic);
+        await consumer.AssignAsync(topic, TestContext.Current.CancellationToken);
         var records = new List<(bool KeyNull, bool ValueNull, int ValueLength, RecordHeader[] Headers)>();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
         await foreach (var result in consumer.ConsumeAsync(timeout.Token))
         {
             records.Add((result.Key is null, result.Value is null, result.Value?.Length ?? -1, result.Headers.ToArray()));
@@ -70,7 +71,7 @@ public sealed class ProduceConsumeTests(BrokerClusterFixture fixture)
         {
             for (var i = 0; i < 20; i++)
             {
-                _ = producer.ProduceAsync(new TopicPartition(topic, i % 2), null, Encoding.UTF8.GetBytes($"r{i}"));
+                _ = producer.ProduceAsync(new TopicPartition(topic, i % 2), null, Encoding.UTF8.GetBytes($"r{i}")).AsTask();
             }
         }
 
@@ -96,17 +97,17 @@ public sealed class ProduceConsumeTests(BrokerClusterFixture fixture)
         }
 
         await using var consumer = fixture.Broker.CreateConsumer(new ConsumerOptions { AutoOffsetReset = AutoOffsetReset.Latest });
-        await consumer.AssignAsync(topic);
+        await consumer.AssignAsync(topic, TestContext.Current.CancellationToken);
         Assert.Equal(10, consumer.Position(partition));
 
-        await consumer.SeekToBeginningAsync();
+        await consumer.SeekToBeginningAsync(TestContext.Current.CancellationToken);
         Assert.Equal(0, consumer.Position(partition));
 
         consumer.Seek(partition, 7);
         var afterSeek = await TakeAsync(consumer, 3);
         Assert.Equal(["r7", "r8", "r9"], afterSeek.Select(r => r.Value));
 
-        await consumer.SeekToTimestampAsync(DateTimeOffset.UtcNow.AddHours(1));
+        await consumer.SeekToTimestampAsync(DateTimeOffset.UtcNow.AddHours(1), TestContext.Current.CancellationToken);
         Assert.Equal(10, consumer.Position(partition));
     }
 
@@ -116,10 +117,10 @@ public sealed class ProduceConsumeTests(BrokerClusterFixture fixture)
         var topic = await NewTopicAsync();
         await using var producer = fixture.Broker.CreateProducer(new ProducerOptions { BufferBytes = 4096, BatchBytes = 1024 });
 
-        var results = new List<ValueTask<ProduceResult>>();
+        var results = new List<Task<ProduceResult>>();
         for (var i = 0; i < 500; i++)
         {
-            results.Add(producer.ProduceAsync(topic, null, Encoding.UTF8.GetBytes($"r{i:D4}")));
+            results.Add(producer.ProduceAsync(topic, null, Encoding.UTF8.GetBytes($"r{i:D4}")).AsTask());
         }
 
         var offsets = new List<long>();
@@ -148,7 +149,7 @@ public sealed class ProduceConsumeTests(BrokerClusterFixture fixture)
         {
             for (var i = 0; i < 10_000; i++)
             {
-                _ = producer.ProduceAsync(topic, null, new byte[100]);
+                _ = producer.ProduceAsync(topic, null, new byte[100]).AsTask();
             }
         });
     }
@@ -159,8 +160,8 @@ public sealed class ProduceConsumeTests(BrokerClusterFixture fixture)
         var topic = await NewTopicAsync();
         await using var producer = fixture.Broker.CreateProducer(new ProducerOptions { Linger = TimeSpan.FromMinutes(10) });
 
-        var pending = producer.ProduceAsync(topic, null, "lingering");
-        await producer.FlushAsync();
+        var pending = producer.ProduceAsync(topic, null, "lingering").AsTask();
+        await producer.FlushAsync(TestContext.Current.CancellationToken);
 
         Assert.True(pending.IsCompletedSuccessfully);
         Assert.Equal(0, (await pending).Offset);
@@ -188,11 +189,11 @@ public sealed class ProduceConsumeTests(BrokerClusterFixture fixture)
     private async Task<List<Consumed>> ConsumeAsync(string topic, int count, ConsumerOptions? options = null, bool commit = false)
     {
         await using var consumer = fixture.Broker.CreateConsumer(options);
-        await consumer.AssignAsync(topic);
+        await consumer.AssignAsync(topic, TestContext.Current.CancellationToken);
         var records = await TakeAsync(consumer, count);
         if (commit)
         {
-            await consumer.CommitAsync();
+            await consumer.CommitAsync(TestContext.Current.CancellationToken);
         }
 
         return records;
@@ -201,7 +202,8 @@ public sealed class ProduceConsumeTests(BrokerClusterFixture fixture)
     private static async Task<List<Consumed>> TakeAsync(Consumer consumer, int count)
     {
         var records = new List<Consumed>();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
         await foreach (var result in consumer.ConsumeAsync(timeout.Token))
         {
             records.Add(new Consumed(result.TopicPartition, result.Offset, Encoding.UTF8.GetString(result.Value!.Value.Span)));

@@ -1,8 +1,6 @@
-using OrleansBroker.Grains;
-
 namespace OrleansBroker.Grains.Tests.Cluster;
 
-[Collection(BrokerClusterCollection.Name)]
+[Collection(BrokerClusterDefinition.Name)]
 public sealed class TopicTests(BrokerClusterFixture fixture)
 {
     private readonly OrleansBroker.Client.BrokerAdmin _admin = fixture.Broker.Admin;
