@@ -6,6 +6,7 @@ using OrleansBroker.Grains.Options;
 using OrleansBroker.Grains.State;
 using OrleansBroker.Records;
 using OrleansBroker.Storage;
+using StorageOutOfOrderSequenceException = OrleansBroker.Storage.OutOfOrderSequenceException;
 using StorageStaleEpochException = OrleansBroker.Storage.StaleEpochException;
 
 namespace OrleansBroker.Grains;
@@ -120,6 +121,10 @@ public sealed partial class PartitionGrain(
             _fenced = true;
             DeactivateOnIdle();
             throw Fenced();
+        }
+        catch (StorageOutOfOrderSequenceException exception)
+        {
+            throw new OutOfOrderSequenceException(exception.Message);
         }
     }
 

@@ -17,10 +17,10 @@ public readonly record struct ConsumeResult(TopicPartition TopicPartition, Recor
     public long Timestamp => Record.Timestamp;
 
     /// <summary>The key, or null when the record has none.</summary>
-    public ReadOnlyMemory<byte>? Key => Record.KeyIsNull ? null : Record.Key;
+    public ReadOnlyMemory<byte>? Key => Record.KeyIsNull ? default(ReadOnlyMemory<byte>?) : Record.Key;
 
     /// <summary>The value, or null for a tombstone.</summary>
-    public ReadOnlyMemory<byte>? Value => Record.ValueIsNull ? null : Record.Value;
+    public ReadOnlyMemory<byte>? Value => Record.ValueIsNull ? default(ReadOnlyMemory<byte>?) : Record.Value;
 
     /// <summary>The headers, read from the batch as they are enumerated.</summary>
     public RecordHeaders Headers => Record.Headers;

@@ -6,6 +6,8 @@ namespace OrleansBroker.Client.Producing;
 /// <summary>
 /// The batches of one partition: the open one that takes records, sealed ones that wait, and whether one is in
 /// flight. At most one batch per partition is in flight, so batches are written in the order they were filled.
+/// Each batch carries this queue's idempotent producer id and the sequence number of its first record, so the
+/// broker acknowledges a retried batch with its original offset instead of writing it twice.
 /// Every member is called under <see cref="Lock"/>.
 /// </summary>
 internal sealed class PartitionQueue(TopicPartition topicPartition, IPartitionGrain grain, int maxBatchBytes)
@@ -13,6 +15,8 @@ internal sealed class PartitionQueue(TopicPartition topicPartition, IPartitionGr
     private readonly Queue<ProducerBatch> _sealed = new();
     private ProducerBatch? _open;
     private ProducerBatch? _last;
+    private long _producerId = NewProducerId();
+    private int _nextSequence;
 
     public Lock Lock { get; } = new();
 
@@ -84,11 +88,25 @@ internal sealed class PartitionQueue(TopicPartition topicPartition, IPartitionGr
         if (_sealed.TryDequeue(out var batch))
         {
             InFlight = true;
+            batch.Encode(_producerId, _nextSequence);
+            _nextSequence = (int)((_nextSequence + (long)batch.Builder.Count) % ((long)int.MaxValue + 1));
             return batch;
         }
 
         return null;
     }
+
+    /// <summary>
+    /// After a batch failed for good, it may or may not have been written: continuing its sequence could make the
+    /// broker take the next batch for a retry of it. A fresh producer id starts a new, unambiguous sequence.
+    /// </summary>
+    public void ResetProducer()
+    {
+        _producerId = NewProducerId();
+        _nextSequence = 0;
+    }
+
+    private static long NewProducerId() => Random.Shared.NextInt64(1, long.MaxValue);
 
     /// <summary>Seals the open batch so it is sent without lingering; returns the queue's newest batch, if any.</summary>
     public ProducerBatch? SealForFlush()
@@ -103,8 +121,7 @@ internal sealed class PartitionQueue(TopicPartition topicPartition, IPartitionGr
 
     private void SealOpen()
     {
-        _open!.Seal();
-        _sealed.Enqueue(_open);
+        _sealed.Enqueue(_open!);
         _open = null;
     }
 }

@@ -67,6 +67,11 @@ public sealed partial class Producer
             }
             catch (Exception exception)
             {
+                lock (queue.Lock)
+                {
+                    queue.ResetProducer();
+                }
+
                 batch.Completion.SetException(exception);
                 break;
             }

@@ -71,7 +71,7 @@ public sealed partial class Producer : IAsyncDisposable
     public ValueTask<ProduceResult> ProduceAsync(string topic, string? key, string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        return ProduceAsync(topic, key is null ? null : Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value));
+        return ProduceAsync(topic, key is null ? default(ReadOnlyMemory<byte>?) : Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value));
     }
 
     /// <summary>Sends every record produced so far without lingering, and waits until each is acknowledged or failed.</summary>

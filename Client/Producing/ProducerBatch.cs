@@ -15,8 +15,9 @@ internal sealed class ProducerBatch(TopicPartition topicPartition, RecordBatchBu
     /// <summary>Producer buffer bytes reserved by the batch's records, released when the batch completes.</summary>
     public long ReservedBytes { get; set; }
 
-    /// <summary>The encoded batch, set when the batch is sealed.</summary>
+    /// <summary>The encoded batch, set when the batch is taken to be sent.</summary>
     public ReadOnlyMemory<byte> Bytes { get; private set; }
 
-    public void Seal() => Bytes = builder.Build();
+    /// <summary>Encodes the batch with the idempotent producer's id and the sequence number of its first record.</summary>
+    public void Encode(long producerId, int baseSequence) => Bytes = builder.Build(producerId, 0, baseSequence);
 }

@@ -47,9 +47,13 @@ internal readonly record struct ProducerRecord(
         var copies = new RecordHeader[headers.Length];
         for (var i = 0; i < headers.Length; i++)
         {
-            copies[i] = headers[i] with { Value = headers[i].Value?.ToArray() };
+            copies[i] = headers[i] with { Value = Copy(headers[i].Value) };
         }
 
-        return this with { Key = Key?.ToArray(), Value = Value?.ToArray(), Headers = copies };
+        return this with { Key = Copy(Key), Value = Copy(Value), Headers = copies };
     }
+
+    // Not `memory?.ToArray()`: a null array converts to an empty (not a null) memory, which would turn a null key into an empty one.
+    private static ReadOnlyMemory<byte>? Copy(ReadOnlyMemory<byte>? memory) =>
+        memory is { } bytes ? new ReadOnlyMemory<byte>(bytes.ToArray()) : default(ReadOnlyMemory<byte>?);
 }

@@ -8,7 +8,7 @@ namespace OrleansBroker.Records;
 /// <summary>
 /// Encodes records into one Kafka RecordBatch v2 (layouts: <see cref="RecordBatch"/> for the header,
 /// <see cref="RecordCodec"/> for a record). Records are written straight into a pooled buffer after
-/// room kept for the 61-byte header, which <see cref="Build"/> fills in last:
+/// room kept for the 61-byte header, which <see cref="Build()"/> fills in last:
 /// <code>
 ///  pooled buffer
 ///  +-------------------------------+----------+----------+-----+----------------------+
@@ -44,7 +44,7 @@ public sealed class RecordBatchBuilder : IDisposable
     /// <summary>The number of records appended since the last reset.</summary>
     public int Count { get; private set; }
 
-    /// <summary>The exact size in bytes of the batch <see cref="Build"/> would return now, header included.</summary>
+    /// <summary>The exact size in bytes of the batch <see cref="Build()"/> would return now, header included.</summary>
     public int SizeInBytes => _length;
 
     /// <summary>
@@ -135,7 +135,14 @@ public sealed class RecordBatchBuilder : IDisposable
     /// <see cref="Dispose"/>.
     /// </summary>
     /// <exception cref="InvalidOperationException">No record was appended: a batch holds at least one.</exception>
-    public ReadOnlyMemory<byte> Build()
+    public ReadOnlyMemory<byte> Build() => Build(-1, -1, -1);
+
+    /// <summary>
+    /// Fills in the header as <see cref="Build()"/> does, stamping the idempotent producer's id, epoch and the
+    /// sequence number of the first record, which let the broker acknowledge a retried batch without writing it twice.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No record was appended: a batch holds at least one.</exception>
+    public ReadOnlyMemory<byte> Build(long producerId, short producerEpoch, int baseSequence)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (Count == 0)
@@ -152,9 +159,9 @@ public sealed class RecordBatchBuilder : IDisposable
         BinaryPrimitives.WriteInt32BigEndian(batch[RecordBatch.LastOffsetDeltaOffset..], Count - 1);
         BinaryPrimitives.WriteInt64BigEndian(batch[RecordBatch.BaseTimestampOffset..], _baseTimestamp);
         BinaryPrimitives.WriteInt64BigEndian(batch[RecordBatch.MaxTimestampOffset..], _maxTimestamp);
-        BinaryPrimitives.WriteInt64BigEndian(batch[RecordBatch.ProducerIdOffset..], -1);
-        BinaryPrimitives.WriteInt16BigEndian(batch[RecordBatch.ProducerEpochOffset..], -1);
-        BinaryPrimitives.WriteInt32BigEndian(batch[RecordBatch.BaseSequenceOffset..], -1);
+        BinaryPrimitives.WriteInt64BigEndian(batch[RecordBatch.ProducerIdOffset..], producerId);
+        BinaryPrimitives.WriteInt16BigEndian(batch[RecordBatch.ProducerEpochOffset..], producerEpoch);
+        BinaryPrimitives.WriteInt32BigEndian(batch[RecordBatch.BaseSequenceOffset..], baseSequence);
         BinaryPrimitives.WriteInt32BigEndian(batch[RecordBatch.RecordCountOffset..], Count);
         BinaryPrimitives.WriteUInt32BigEndian(batch[RecordBatch.CrcOffset..], Crc32C.Compute(batch[RecordBatch.CrcStart..]));
         return _buffer.AsMemory(0, _length);

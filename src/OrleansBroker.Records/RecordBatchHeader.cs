@@ -76,18 +76,24 @@ public readonly record struct RecordBatchHeader(
             return BatchStatus.CrcMismatch;
         }
 
-        header = new RecordBatchHeader(
-            BinaryPrimitives.ReadInt64BigEndian(batch),
-            totalSize,
-            BinaryPrimitives.ReadInt32BigEndian(batch[RecordBatch.PartitionLeaderEpochOffset..]),
-            BinaryPrimitives.ReadInt16BigEndian(batch[RecordBatch.AttributesOffset..]),
-            lastOffsetDelta,
-            BinaryPrimitives.ReadInt64BigEndian(batch[RecordBatch.BaseTimestampOffset..]),
-            BinaryPrimitives.ReadInt64BigEndian(batch[RecordBatch.MaxTimestampOffset..]),
-            BinaryPrimitives.ReadInt64BigEndian(batch[RecordBatch.ProducerIdOffset..]),
-            BinaryPrimitives.ReadInt16BigEndian(batch[RecordBatch.ProducerEpochOffset..]),
-            BinaryPrimitives.ReadInt32BigEndian(batch[RecordBatch.BaseSequenceOffset..]),
-            recordCount);
+        header = ReadUnchecked(batch);
         return BatchStatus.Valid;
     }
+
+    /// <summary>
+    /// Reads the header fields of a batch already known to be valid (it was checked when it was written),
+    /// without checking lengths or the CRC. <paramref name="batch"/> needs only the first <see cref="RecordBatch.HeaderSize"/> bytes.
+    /// </summary>
+    public static RecordBatchHeader ReadUnchecked(ReadOnlySpan<byte> batch) => new(
+        BinaryPrimitives.ReadInt64BigEndian(batch),
+        RecordBatch.ReadTotalSize(batch),
+        BinaryPrimitives.ReadInt32BigEndian(batch[RecordBatch.PartitionLeaderEpochOffset..]),
+        BinaryPrimitives.ReadInt16BigEndian(batch[RecordBatch.AttributesOffset..]),
+        BinaryPrimitives.ReadInt32BigEndian(batch[RecordBatch.LastOffsetDeltaOffset..]),
+        BinaryPrimitives.ReadInt64BigEndian(batch[RecordBatch.BaseTimestampOffset..]),
+        BinaryPrimitives.ReadInt64BigEndian(batch[RecordBatch.MaxTimestampOffset..]),
+        BinaryPrimitives.ReadInt64BigEndian(batch[RecordBatch.ProducerIdOffset..]),
+        BinaryPrimitives.ReadInt16BigEndian(batch[RecordBatch.ProducerEpochOffset..]),
+        BinaryPrimitives.ReadInt32BigEndian(batch[RecordBatch.BaseSequenceOffset..]),
+        BinaryPrimitives.ReadInt32BigEndian(batch[RecordBatch.RecordCountOffset..]));
 }

@@ -82,6 +82,11 @@ public sealed class InvalidConfigException(string message) : BrokerException(Err
 [Alias("broker.InvalidRequestException")]
 public sealed class InvalidRequestException(string message) : BrokerException(ErrorCode.InvalidRequest, message);
 
+/// <summary>An idempotent producer's batch does not follow its previous one (a gap, or an older producer epoch); nothing was written.</summary>
+[GenerateSerializer]
+[Alias("broker.OutOfOrderSequenceException")]
+public sealed class OutOfOrderSequenceException(string message) : BrokerException(ErrorCode.OutOfOrderSequence, message);
+
 /// <summary>A newer activation of the partition took it over; this request wrote nothing and may be retried.</summary>
 [GenerateSerializer]
 [Alias("broker.StaleEpochException")]

@@ -41,6 +41,9 @@ public enum ErrorCode
     /// <summary>A request argument is not valid.</summary>
     InvalidRequest = 42,
 
+    /// <summary>An idempotent producer's batch does not follow its previous one.</summary>
+    OutOfOrderSequence = 45,
+
     /// <summary>A newer owner of the partition fenced this one off; retry.</summary>
     StaleEpoch = 74,
 }

@@ -40,12 +40,26 @@ internal sealed partial class PartitionLog
                 return ValueTask.FromException<long>(_fault);
             }
 
+            switch (_producers.Check(header, out var earlierAppend))
+            {
+                case SequenceCheck.Duplicate:
+                    // A retry of a batch already appended (or still being written): answer with its offset, write nothing.
+                    return new ValueTask<long>(earlierAppend!);
+                case SequenceCheck.OutOfOrder:
+                    return ValueTask.FromException<long>(new OutOfOrderSequenceException(
+                        $"Producer {header.ProducerId} sent sequence {header.BaseSequence} to {_partition}, which does not follow its last batch."));
+                case SequenceCheck.FencedProducerEpoch:
+                    return ValueTask.FromException<long>(new OutOfOrderSequenceException(
+                        $"Producer {header.ProducerId} epoch {header.ProducerEpoch} is older than the one {_partition} last saw."));
+            }
+
             // Offsets are taken before the caller's first await, so concurrent calls keep their call order.
             var baseOffset = _nextOffset;
             RecordBatch.WriteBaseOffset(batch.Span, baseOffset);
             RecordBatch.WritePartitionLeaderEpoch(batch.Span, _epoch);
             Interlocked.Exchange(ref _nextOffset, baseOffset + header.LastOffsetDelta + 1);
             _queue.Add(new PendingAppend(batch, baseOffset, _nextOffset, header.MaxTimestamp, completion));
+            _producers.Record(header, completion.Task);
             if (!_writing)
             {
                 _writing = true;

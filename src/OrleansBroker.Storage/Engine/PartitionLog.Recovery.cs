@@ -20,6 +20,13 @@ internal sealed partial class PartitionLog
                 segments.Add(LoadSealed(baseOffsets[i]));
             }
 
+            // A producer retries only its latest batch, seconds after sending it: its state lies in the last
+            // sealed segment or in the active one, which are read in order so the newest batch wins.
+            if (segments.Count > 0)
+            {
+                RecoverProducers(segments[^1]);
+            }
+
             segments.Add(RecoverActive(baseOffsets.Count == 0 ? 0 : baseOffsets[^1]));
         }
         catch
@@ -80,7 +87,7 @@ internal sealed partial class PartitionLog
         var file = _directory.OpenSegment(baseOffset);
         var segment = new Segment(baseOffset, file, new SparseIndex());
         var length = file.Length;
-        var end = Scan(segment, 0, length);
+        var end = Scan(segment, 0, length, trackProducers: true);
         if (end < length)
         {
             file.Truncate(end);
@@ -94,7 +101,7 @@ internal sealed partial class PartitionLog
     /// Tracks every whole, valid batch from <paramref name="position"/> whose base offset is the one
     /// expected next; returns where the valid prefix ends.
     /// </summary>
-    private long Scan(Segment segment, long position, long length)
+    private long Scan(Segment segment, long position, long length, bool trackProducers = false)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(ScanChunkBytes + _config.MaxBatchBytes);
         try
@@ -123,6 +130,11 @@ internal sealed partial class PartitionLog
                 }
 
                 segment.Track(position, header.BaseOffset, header.NextOffset, header.MaxTimestamp, _config.IndexIntervalBytes);
+                if (trackProducers)
+                {
+                    _producers.Record(header, Task.FromResult(header.BaseOffset));
+                }
+
                 position += header.TotalSize;
                 refilled = false;
             }
@@ -132,6 +144,29 @@ internal sealed partial class PartitionLog
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Reads the producer state of a sealed (already verified) segment from its batch headers alone.</summary>
+    private void RecoverProducers(Segment segment)
+    {
+        Span<byte> headerBytes = stackalloc byte[RecordBatch.HeaderSize];
+        var length = segment.File.Length;
+        for (long position = 0; position + RecordBatch.HeaderSize <= length;)
+        {
+            if (ReadFully(segment.File, headerBytes, position) < RecordBatch.HeaderSize)
+            {
+                break;
+            }
+
+            var header = RecordBatchHeader.ReadUnchecked(headerBytes);
+            if (header.TotalSize < RecordBatch.HeaderSize)
+            {
+                break;
+            }
+
+            _producers.Record(header, Task.FromResult(header.BaseOffset));
+            position += header.TotalSize;
         }
     }
 

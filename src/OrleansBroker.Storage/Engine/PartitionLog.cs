@@ -15,6 +15,7 @@ internal sealed partial class PartitionLog : IPartitionLog
     private readonly EpochFenceRegistry _fences;
     private readonly string _fenceKey;
     private readonly EpochFence _fence;
+    private readonly ProducerStateTable _producers;
 
     // Copy-on-write: replaced (never changed in place) under the fence lock, so readers use a snapshot.
     private Segment[] _segments = [];
@@ -34,6 +35,7 @@ internal sealed partial class PartitionLog : IPartitionLog
         _fences = fences;
         _fenceKey = fenceKey;
         _fence = fence;
+        _producers = new ProducerStateTable(time);
     }
 
     public long LogStartOffset => Volatile.Read(ref _logStartOffset);

@@ -34,30 +34,36 @@ public sealed class FailoverTests : IAsyncLifetime
         await _broker.Admin.CreateTopicAsync(topic, new TopicConfig { Partitions = Partitions });
         await using var producer = _broker.CreateProducer(new ProducerOptions { Linger = TimeSpan.FromMilliseconds(1) });
         var acknowledged = new List<(ProduceResult Result, string Value)>();
-        var killed = false;
+        var halfway = new TaskCompletionSource<TopicPartition>(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        for (var i = 0; i < 3_000; i += 10)
+        // The loop keeps appends in flight while the silo dies: their retries must neither lose nor repeat a record.
+        var producing = Task.Run(async () =>
         {
-            var window = new List<(Task<ProduceResult> Pending, string Value)>();
-            for (var j = i; j < i + 10; j++)
+            for (var i = 0; i < 4_000; i += 20)
             {
-                var value = j.ToString("D6", CultureInfo.InvariantCulture);
-                window.Add((producer.ProduceAsync(topic, Encoding.UTF8.GetBytes($"k{j % 17}"), Encoding.UTF8.GetBytes(value)).AsTask(), value));
-            }
+                var window = new List<(Task<ProduceResult> Pending, string Value)>();
+                for (var j = i; j < i + 20; j++)
+                {
+                    var value = j.ToString("D6", CultureInfo.InvariantCulture);
+                    window.Add((producer.ProduceAsync(topic, Encoding.UTF8.GetBytes($"k{j % 17}"), Encoding.UTF8.GetBytes(value)).AsTask(), value));
+                }
 
-            foreach (var (pending, value) in window)
-            {
-                acknowledged.Add((await pending, value));
-            }
+                foreach (var (pending, value) in window)
+                {
+                    acknowledged.Add((await pending, value));
+                }
 
-            if (i == 1_000)
-            {
-                await KillSiloHostingAsync(acknowledged[^1].Result.TopicPartition);
-                killed = true;
+                if (acknowledged.Count >= 1_000)
+                {
+                    halfway.TrySetResult(acknowledged[^1].Result.TopicPartition);
+                }
             }
-        }
+        }, TestContext.Current.CancellationToken);
 
-        Assert.True(killed);
+        await KillSiloHostingAsync(await halfway.Task);
+        await producing;
+
+        Assert.Equal(4_000, acknowledged.Count);
         var consumed = await ReadAllAsync(topic, Partitions);
         foreach (var partition in acknowledged.GroupBy(a => a.Result.TopicPartition))
         {
