@@ -33,7 +33,7 @@ internal static class BenchCommand
     private static Command CreateBench(string name, string description, Func<BrokerClient, BenchSettings, CancellationToken, Task<int>> run)
     {
         var topic = CliOptions.TopicArgument("The topic to use.");
-        var records = CliOptions.AtLeast(new Option<long>("--records", "-n") { Description = "How many records.", DefaultValueFactory = _ => 1_000_000 }, 1);
+        var records = CliOptions.AtLeast(new Option<long>("--records", "-n") { Description = "How many records.", DefaultValueFactory = _ => 1_000_000 }, 1L);
         var minimumSize = name == "e2e" ? EndToEndBench.StampSize : 0;
         var recordSize = CliOptions.AtLeast(
             new Option<int>("--record-size", "-s") { Description = "The size of each value in bytes.", DefaultValueFactory = _ => 100 },

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
+using System.Globalization;
 
 namespace OrleansBroker.Cli.Commands;
 
@@ -8,34 +8,23 @@ internal static class CliOptions
 {
     public static Argument<string> TopicArgument(string description) => new("topic") { Description = description };
 
-    /// <summary>An option whose value must be at least <paramref name="minimum"/>; a smaller one is a usage error.</summary>
-    public static Option<T> AtLeast<T>(Option<T> option, T minimum)
-        where T : struct, IComparable<T>
-    {
-        option.Validators.Add(result => Check(result, option.Name, result.GetValueOrDefault<T>(), minimum));
-        return option;
-    }
-
-    /// <summary>An optional option whose value, when given, must be at least <paramref name="minimum"/>.</summary>
-    public static Option<T?> AtLeast<T>(Option<T?> option, T minimum)
-        where T : struct, IComparable<T>
+    /// <summary>
+    /// Makes a value below <paramref name="minimum"/> a usage error. The check reads the typed token itself: a token
+    /// that is not a number at all is left to System.CommandLine, which reports it as a conversion error.
+    /// </summary>
+    public static TOption AtLeast<TOption, T>(TOption option, T minimum)
+        where TOption : Option
+        where T : struct, IComparable<T>, IParsable<T>
     {
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<T?>() is { } value)
+            if (result.Tokens is [.., var last]
+                && T.TryParse(last.Value, CultureInfo.InvariantCulture, out var value)
+                && value.CompareTo(minimum) < 0)
             {
-                Check(result, option.Name, value, minimum);
+                result.AddError($"{option.Name} must be at least {minimum}, not {value}.");
             }
         });
         return option;
-    }
-
-    private static void Check<T>(OptionResult result, string name, T value, T minimum)
-        where T : IComparable<T>
-    {
-        if (value.CompareTo(minimum) < 0)
-        {
-            result.AddError($"{name} must be at least {minimum}, not {value}.");
-        }
     }
 }

@@ -24,7 +24,7 @@ internal static class ConsumeCommand
         {
             Description = "Start partitions without a committed offset at their first record instead of at the end.",
         };
-        var maxMessages = CliOptions.AtLeast(new Option<long?>("--max-messages", "-n") { Description = "Exit after printing this many records." }, 1);
+        var maxMessages = CliOptions.AtLeast(new Option<long?>("--max-messages", "-n") { Description = "Exit after printing this many records." }, 1L);
         var timeoutMs = CliOptions.AtLeast(new Option<int?>("--timeout-ms")
         {
             Description = "Exit when no record arrives for this many milliseconds.",
