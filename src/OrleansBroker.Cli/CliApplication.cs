@@ -7,6 +7,9 @@ namespace OrleansBroker.Cli;
 /// <summary>The <c>obroker</c> command tree and how a parse or a run maps to an exit code.</summary>
 internal static class CliApplication
 {
+    // How long a command may take to finish after Ctrl+C: a commit plus closing the connection.
+    private static readonly TimeSpan TerminationGrace = TimeSpan.FromSeconds(10);
+
     public static async Task<int> RunAsync(string[] args)
     {
         var parseResult = CreateRootCommand().Parse(args);
@@ -23,7 +26,9 @@ internal static class CliApplication
             return ExitCodes.Usage;
         }
 
-        return await parseResult.InvokeAsync();
+        // Without an explicit configuration, Ctrl+C and SIGTERM kill the process at once; with one, they cancel the
+        // command's token, so a consumer flushes and commits what it printed and a producer flushes what it read.
+        return await parseResult.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TerminationGrace });
     }
 
     public static RootCommand CreateRootCommand()

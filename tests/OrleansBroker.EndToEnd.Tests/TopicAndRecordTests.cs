@@ -67,6 +67,35 @@ public sealed class TopicAndRecordTests(SiloFixture fixture)
         Assert.Empty(consumed.Lines);
     }
 
+    [Fact]
+    public async Task Ctrl_C_ends_a_group_consumer_cleanly_and_commits_what_it_printed()
+    {
+        var topic = NewTopic("interrupt");
+        await CreateTopicAsync(topic, partitions: 2);
+        await Obroker.RunWithInputAsync(Broker, "one\ntwo\nthree\n", "produce", topic);
+        using var consumer = Obroker.Start(Broker, "consume", topic, "--group", "interrupted", "--from-beginning");
+        consumer.StandardInput.Close();
+        var stderr = consumer.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+
+        // The consumer flushes its output whenever it waits for records, so all three lines arrive before it idles.
+        var printed = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            printed.Add(await consumer.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken) ?? "(end of output)");
+        }
+
+        Obroker.Interrupt(consumer);
+        var rest = await consumer.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await consumer.WaitForExitAsync(TestContext.Current.CancellationToken);
+        var resumed = await Obroker.RunAsync(Broker, "consume", topic, "--group", "interrupted", "--from-beginning", "--timeout-ms", "1000");
+
+        Assert.True(consumer.ExitCode == 0, $"exit {consumer.ExitCode}: {await stderr}");
+        Assert.Equal(["one", "three", "two"], printed.Order(StringComparer.Ordinal));
+        Assert.Empty(rest);
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Empty(resumed.Lines);
+    }
+
     [Theory]
     [InlineData("bad name!")]
     [InlineData("a/b")]

@@ -36,7 +36,7 @@ internal static class ConsumeCommand
         };
         var command = new Command(
             "consume",
-            "Print the values of a topic's records to standard output, one per line. Without --from-beginning and without "
+            "Print the values of a topic's records to standard output, one per line (flushed whenever no record is waiting). Without --from-beginning and without "
             + "a committed group offset, only records produced from now on are printed. Runs until Ctrl+C, --max-messages "
             + "or --timeout-ms.")
         {
@@ -83,14 +83,24 @@ internal static class ConsumeCommand
             try
             {
                 stop.CancelAfter(idleTimeout);
-                await foreach (var record in consumer.ConsumeAsync(stop.Token))
+                await using var records = consumer.ConsumeAsync(stop.Token).GetAsyncEnumerator(stop.Token);
+                while (count < maxMessages)
                 {
-                    Write(output, record);
-                    if (++count >= maxMessages)
+                    // Output is buffered while records stream in, and flushed whenever the consumer has to wait for
+                    // more, so someone watching sees every record that has arrived.
+                    var next = records.MoveNextAsync();
+                    if (!next.IsCompleted)
+                    {
+                        await output.FlushAsync(CancellationToken.None);
+                    }
+
+                    if (!await next)
                     {
                         break;
                     }
 
+                    Write(output, records.Current);
+                    count++;
                     stop.CancelAfter(idleTimeout);
                 }
             }

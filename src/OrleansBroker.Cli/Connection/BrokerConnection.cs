@@ -23,12 +23,14 @@ internal sealed class BrokerConnection : IAsyncDisposable
     private static readonly TimeSpan ConnectWindow = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan ConnectRetryPause = TimeSpan.FromMilliseconds(250);
 
-    private readonly IHost _host;
+    private readonly ServiceProvider _provider;
+    private readonly IHostedService[] _services;
 
-    private BrokerConnection(IHost host)
+    private BrokerConnection(ServiceProvider provider)
     {
-        _host = host;
-        Client = host.Services.GetRequiredService<BrokerClient>();
+        _provider = provider;
+        _services = [.. provider.GetServices<IHostedService>()];
+        Client = provider.GetRequiredService<BrokerClient>();
     }
 
     public static Option<string> BrokerOption { get; } = CreateBrokerOption();
@@ -53,50 +55,56 @@ internal sealed class BrokerConnection : IAsyncDisposable
             throw new BrokerUnreachableException($"cannot resolve broker host '{endpoint.Host}': {exception.Message}", exception);
         }
 
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Logging.AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-
-        // Orleans and the host log each failed connection attempt and the failed start; the one-line error below says it once.
-        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
-        builder.Logging.AddFilter("Orleans.Messaging", LogLevel.Error);
-        builder.Logging.AddFilter("Orleans.Runtime.Messaging", LogLevel.Error);
-        builder.Logging.AddFilter("Orleans.OutsideRuntimeClient", LogLevel.Error);
-        builder.UseOrleansClient(client =>
+        // A bare service provider, not a generic host: a host's console lifetime would swallow Ctrl+C and SIGTERM,
+        // which the commands handle themselves (a consumer commits what it printed, then exits).
+        var services = new ServiceCollection();
+        services.AddLogging(logging =>
         {
-            var started = Stopwatch.GetTimestamp();
-            client.UseStaticClustering(address)
-                .Configure<ClusterOptions>(options =>
-                {
-                    options.ClusterId = ClusterId;
-                    options.ServiceId = ClusterId;
-                })
-                .Configure<ConnectionOptions>(options => options.OpenConnectionTimeout = ConnectWindow)
-                .UseConnectionRetryFilter(async (_, ct) =>
-                {
-                    if (Stopwatch.GetElapsedTime(started) + ConnectRetryPause >= ConnectWindow)
-                    {
-                        return false;
-                    }
+            logging.AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
+            logging.SetMinimumLevel(LogLevel.Warning);
 
-                    await Task.Delay(ConnectRetryPause, ct);
-                    return true;
-                })
-                .AddOrleansBrokerClient();
+            // Orleans logs each failed connection attempt; the one-line error below says it once.
+            logging.AddFilter("Orleans.Messaging", LogLevel.Error);
+            logging.AddFilter("Orleans.Runtime.Messaging", LogLevel.Error);
+            logging.AddFilter("Orleans.OutsideRuntimeClient", LogLevel.Error);
         });
+        var started = Stopwatch.GetTimestamp();
+        services.AddOrleansClient(client => client
+            .UseStaticClustering(address)
+            .Configure<ClusterOptions>(options =>
+            {
+                options.ClusterId = ClusterId;
+                options.ServiceId = ClusterId;
+            })
+            .Configure<ConnectionOptions>(options => options.OpenConnectionTimeout = ConnectWindow)
+            .UseConnectionRetryFilter(async (_, ct) =>
+            {
+                if (Stopwatch.GetElapsedTime(started) + ConnectRetryPause >= ConnectWindow)
+                {
+                    return false;
+                }
 
-        var host = builder.Build();
+                await Task.Delay(ConnectRetryPause, ct);
+                return true;
+            })
+            .AddOrleansBrokerClient());
+
+        var provider = services.BuildServiceProvider();
+        var connection = new BrokerConnection(provider);
         try
         {
-            await host.StartAsync(cancellationToken);
+            foreach (var service in connection._services)
+            {
+                await service.StartAsync(cancellationToken);
+            }
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
         {
-            host.Dispose();
+            await provider.DisposeAsync();
             throw new BrokerUnreachableException($"cannot reach the broker at {endpoint}: {exception.Message}", exception);
         }
 
-        return new BrokerConnection(host);
+        return connection;
     }
 
     public async ValueTask DisposeAsync()
@@ -105,11 +113,14 @@ internal sealed class BrokerConnection : IAsyncDisposable
         using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         try
         {
-            await _host.StopAsync(stopping.Token);
+            foreach (var service in _services.Reverse())
+            {
+                await service.StopAsync(stopping.Token);
+            }
         }
         finally
         {
-            _host.Dispose();
+            await _provider.DisposeAsync();
         }
     }
 
