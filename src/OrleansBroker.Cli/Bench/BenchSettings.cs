@@ -1,0 +1,23 @@
+namespace OrleansBroker.Cli.Bench;
+
+/// <summary>What one bench run does, from the command line.</summary>
+/// <param name="Topic">The topic; created with <paramref name="Partitions"/> partitions when missing.</param>
+/// <param name="Records">How many records to produce or read.</param>
+/// <param name="RecordSize">The size of each value in bytes.</param>
+/// <param name="Producers">How many producers share the records (produce bench).</param>
+/// <param name="Rate">Records per second (e2e bench).</param>
+/// <param name="Partitions">The partition count of a topic the bench creates.</param>
+internal sealed record BenchSettings(string Topic, long Records, int RecordSize, int Producers, int Rate, int Partitions)
+{
+    public async Task EnsureTopicAsync(Client.BrokerClient client)
+    {
+        try
+        {
+            await client.Admin.CreateTopicAsync(Topic, TopicConfig.Default with { Partitions = Partitions });
+        }
+        catch (TopicAlreadyExistsException)
+        {
+            // Benches reuse a topic: produce then consume read the same one.
+        }
+    }
+}

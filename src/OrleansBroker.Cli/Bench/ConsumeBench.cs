@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using System.Globalization;
+using OrleansBroker.Client;
+using OrleansBroker.Client.Consuming;
+
+namespace OrleansBroker.Cli.Bench;
+
+/// <summary><c>bench consume</c>: reads records from the beginning of every partition; reports throughput.</summary>
+internal static class ConsumeBench
+{
+    // A bench that stops receiving records ends and reports what it read rather than hang.
+    private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(15);
+
+    public static async Task<int> RunAsync(BrokerClient client, BenchSettings settings, CancellationToken cancellationToken)
+    {
+        await settings.EnsureTopicAsync(client);
+        var description = await client.Admin.DescribeTopicAsync(settings.Topic);
+        var available = description.Partitions.Sum(p => p.HighWatermark - p.LogStartOffset);
+        var target = Math.Min(settings.Records, available);
+        if (target == 0)
+        {
+            await Console.Error.WriteLineAsync($"obroker: topic '{settings.Topic}' has no records to read; run 'obroker bench produce' first.");
+            return ExitCodes.Failure;
+        }
+
+        await using var consumer = client.CreateConsumer(new ConsumerOptions { AutoOffsetReset = AutoOffsetReset.Earliest });
+        await consumer.AssignAsync(settings.Topic, cancellationToken);
+        var count = 0L;
+        var bytes = 0L;
+        var started = Stopwatch.GetTimestamp();
+        await using (ProgressDisplay.Start("consume", () => Volatile.Read(ref count), settings.RecordSize))
+        {
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            stop.CancelAfter(IdleTimeout);
+            try
+            {
+                await foreach (var record in consumer.ConsumeAsync(stop.Token))
+                {
+                    bytes += record.Record.Value.Length;
+                    if (Interlocked.Increment(ref count) >= target)
+                    {
+                        break;
+                    }
+
+                    stop.CancelAfter(IdleTimeout);
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                await Console.Error.WriteLineAsync("obroker: consumption stopped before reading every record.");
+            }
+        }
+
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        await BenchReport.WriteAsync(
+            "consume", settings, count, elapsed, latency: null, string.Create(CultureInfo.InvariantCulture, $"value_bytes={bytes}"));
+        return count == target ? ExitCodes.Success : ExitCodes.Failure;
+    }
+}

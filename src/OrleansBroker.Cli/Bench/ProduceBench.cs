@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using OrleansBroker.Client;
+using OrleansBroker.Client.Producing;
+
+namespace OrleansBroker.Cli.Bench;
+
+/// <summary>
+/// <c>bench produce</c>: several producers send fixed-size keyless records as fast as back-pressure allows,
+/// keeping acknowledgements in flight; reports throughput and the time from produce to acknowledgement.
+/// </summary>
+internal static class ProduceBench
+{
+    public static async Task<int> RunAsync(BrokerClient client, BenchSettings settings, CancellationToken cancellationToken)
+    {
+        await settings.EnsureTopicAsync(client);
+        var payload = new byte[settings.RecordSize];
+        Random.Shared.NextBytes(payload);
+
+        var producers = new Producer[settings.Producers];
+        var windows = new ProduceWindow[settings.Producers];
+        var latencies = new LatencyHistogram[settings.Producers];
+        for (var i = 0; i < producers.Length; i++)
+        {
+            producers[i] = client.CreateProducer();
+            latencies[i] = new LatencyHistogram();
+            windows[i] = new ProduceWindow(producers[i], latencies[i]);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        await using (ProgressDisplay.Start("produce", () => windows.Sum(w => w.Acknowledged), settings.RecordSize))
+        {
+            var loops = new Task[producers.Length];
+            for (var i = 0; i < producers.Length; i++)
+            {
+                // Records split evenly; the first producers take the remainder.
+                var share = (settings.Records / producers.Length) + (i < settings.Records % producers.Length ? 1 : 0);
+                var (producer, window) = (producers[i], windows[i]);
+                loops[i] = Task.Run(() => ProduceAsync(producer, window, settings.Topic, payload, share, cancellationToken), cancellationToken);
+            }
+
+            await Task.WhenAll(loops);
+        }
+
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        foreach (var producer in producers)
+        {
+            await producer.DisposeAsync();
+        }
+
+        var latency = latencies[0];
+        foreach (var other in latencies.Skip(1))
+        {
+            latency.Add(other);
+        }
+
+        await BenchReport.WriteAsync(
+            "produce", settings, windows.Sum(w => w.Acknowledged), elapsed, ("ack latency", latency), $"producers={settings.Producers}");
+        return await ProduceWindow.ReportFailuresAsync(windows);
+    }
+
+    private static async Task ProduceAsync(
+        Producer producer, ProduceWindow window, string topic, ReadOnlyMemory<byte> payload, long count, CancellationToken cancellationToken)
+    {
+        for (var i = 0L; i < count && window.FirstError is null && !cancellationToken.IsCancellationRequested; i++)
+        {
+            await window.WaitForRoomAsync(payload.Length);
+            var sentAt = Stopwatch.GetTimestamp();
+            window.Add(producer.ProduceAsync(topic, null, payload), sentAt);
+        }
+
+        await window.DrainAsync();
+    }
+}

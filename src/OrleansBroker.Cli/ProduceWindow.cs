@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using OrleansBroker.Cli.Bench;
+using OrleansBroker.Cli.Connection;
+using OrleansBroker.Client.Producing;
+
+namespace OrleansBroker.Cli;
+
+/// <summary>
+/// The acknowledgements of produced records, kept in flight instead of awaited one by one, so the producer can
+/// batch. Before each record the caller asks for room: the window waits for its oldest acknowledgements only
+/// while the producer's buffer (or the window itself) is full, which is the producer's back-pressure.
+/// Used by one loop at a time; the counters may be read from any thread.
+/// </summary>
+internal sealed class ProduceWindow(Producer producer, LatencyHistogram? ackLatency = null)
+{
+    // Waiting for room below the producer's buffer size keeps records on its fast path, where it copies them
+    // into a batch at once, rather than queueing copies; the count cap bounds this queue's memory.
+    private static readonly long MaxBufferedBytes = ProducerOptions.Default.BufferBytes;
+    private const int MaxRecords = 1 << 20;
+
+    // Room asked per record beyond its key and value: at least the producer's worst-case record framing.
+    private const int RecordOverhead = 64;
+
+    private readonly Queue<InFlight> _inFlight = new();
+    private long _acknowledged;
+    private long _failed;
+
+    public long Acknowledged => Volatile.Read(ref _acknowledged);
+
+    public long Failed => Volatile.Read(ref _failed);
+
+    /// <summary>The first failure, which stops a producing loop.</summary>
+    public Exception? FirstError { get; private set; }
+
+    /// <summary>Waits until a record with <paramref name="keyAndValueBytes"/> bytes of key and value fits, taking in acknowledgements meanwhile.</summary>
+    public async ValueTask WaitForRoomAsync(int keyAndValueBytes)
+    {
+        var size = keyAndValueBytes + RecordOverhead;
+        while (_inFlight.TryPeek(out var oldest) && oldest.Ack.IsCompleted)
+        {
+            await CompleteOldestAsync();
+        }
+
+        while (_inFlight.Count > 0 && (_inFlight.Count >= MaxRecords || producer.BufferedBytes + size > MaxBufferedBytes))
+        {
+            await CompleteOldestAsync();
+        }
+    }
+
+    /// <summary>Tracks a produced record; <paramref name="sentAt"/> is its <see cref="Stopwatch"/> timestamp.</summary>
+    public void Add(ValueTask<ProduceResult> ack, long sentAt) => _inFlight.Enqueue(new InFlight(ack, sentAt));
+
+    /// <summary>Records a record that failed before it was handed to the producer.</summary>
+    public void AddFailure(Exception exception)
+    {
+        FirstError ??= exception;
+        Interlocked.Increment(ref _failed);
+    }
+
+    /// <summary>Flushes the producer and waits for every acknowledgement.</summary>
+    public async Task DrainAsync()
+    {
+        await producer.FlushAsync();
+        while (_inFlight.Count > 0)
+        {
+            await CompleteOldestAsync();
+        }
+    }
+
+    /// <summary>Writes the first failure of any window as one line on standard error and returns the exit code it means.</summary>
+    public static async Task<int> ReportFailuresAsync(params ProduceWindow[] windows)
+    {
+        if (windows.Select(w => w.FirstError).FirstOrDefault(e => e is not null) is not { } error)
+        {
+            return ExitCodes.Success;
+        }
+
+        await Console.Error.WriteLineAsync(
+            $"obroker: {windows.Sum(w => w.Failed)} record(s) failed ({windows.Sum(w => w.Acknowledged)} acknowledged): {error.Message}");
+        return error switch
+        {
+            BrokerException => ExitCodes.BrokerError,
+            _ when BrokerAction.IsConnectionLoss(error) => ExitCodes.Unreachable,
+            _ => ExitCodes.Failure,
+        };
+    }
+
+    private async ValueTask CompleteOldestAsync()
+    {
+        var oldest = _inFlight.Dequeue();
+        try
+        {
+            await oldest.Ack;
+            ackLatency?.RecordSince(oldest.SentAt);
+            Interlocked.Increment(ref _acknowledged);
+        }
+        catch (Exception exception)
+        {
+            AddFailure(exception);
+        }
+    }
+
+    private readonly record struct InFlight(ValueTask<ProduceResult> Ack, long SentAt);
+}

@@ -1,0 +1,3 @@
+using OrleansBroker.Cli;
+
+return await CliApplication.RunAsync(args);

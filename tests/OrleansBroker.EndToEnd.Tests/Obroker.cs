@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace OrleansBroker.EndToEnd.Tests;
+
+/// <summary>Runs the built obroker as a process.</summary>
+internal static class Obroker
+{
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(60);
+
+    public static Task<ObrokerResult> RunAsync(string broker, params string[] args) => RunWithInputAsync(broker, null, args);
+
+    /// <summary>Runs obroker against <paramref name="broker"/> with <paramref name="stdin"/> as its standard input (empty when null).</summary>
+    public static async Task<ObrokerResult> RunWithInputAsync(string broker, string? stdin, params string[] args)
+    {
+        using var process = Start(broker, args);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(RunTimeout);
+        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
+        try
+        {
+            if (stdin is not null)
+            {
+                await process.StandardInput.WriteAsync(stdin.AsMemory(), timeout.Token);
+            }
+
+            process.StandardInput.Close();
+            await process.WaitForExitAsync(timeout.Token);
+            return new ObrokerResult(process.ExitCode, await stdout, await stderr);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"obroker {string.Join(' ', args)} did not exit within {RunTimeout}.");
+        }
+    }
+
+    /// <summary>Starts obroker with redirected standard streams; the caller reads them and waits for its exit.</summary>
+    public static Process Start(string broker, params string[] args)
+    {
+        var startInfo = new ProcessStartInfo(BuildOutputs.DotnetHost)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        startInfo.ArgumentList.Add(BuildOutputs.CliDll);
+        startInfo.ArgumentList.Add("--broker");
+        startInfo.ArgumentList.Add(broker);
+        foreach (var arg in args)
+        {
+            startInfo.ArgumentList.Add(arg);
+        }
+
+        startInfo.Environment.Remove("OBROKER_BROKER");
+        return Process.Start(startInfo) ?? throw new InvalidOperationException("obroker did not start.");
+    }
+
+    /// <summary>Sends SIGINT, as Ctrl+C in a terminal does (.NET can only kill a process outright).</summary>
+    public static void Interrupt(Process process)
+    {
+        if (NativeMethods.Kill(process.Id, NativeMethods.SigInt) != 0)
+        {
+            throw new InvalidOperationException($"kill({process.Id}, SIGINT) failed with errno {Marshal.GetLastPInvokeError()}.");
+        }
+    }
+
+    private static class NativeMethods
+    {
+        public const int SigInt = 2;
+
+        [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int Kill(int pid, int signal);
+    }
+}
