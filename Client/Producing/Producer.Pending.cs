@@ -38,11 +38,19 @@ public sealed partial class Producer
         {
             while (_pending.TryPeek(out var pending))
             {
-                if (!_routes.TryGetValue(pending.Topic, out var route))
+                var known = _routes.TryGetValue(pending.Topic, out var route);
+
+                // A partition beyond the ones known may have been added since: look once more before failing the record.
+                if (!known || (pending.Partition >= route!.Queues.Length && !pending.RouteRefreshed))
                 {
+                    if (known)
+                    {
+                        pending.RouteRefreshed = true;
+                    }
+
                     if (_loadingTopics.Add(pending.Topic))
                     {
-                        _ = LoadRouteAsync(pending.Topic);
+                        _ = LoadRouteAsync(pending.Topic, refresh: known);
                     }
 
                     break;
@@ -72,11 +80,16 @@ public sealed partial class Producer
         }
     }
 
-    private async Task LoadRouteAsync(string topic)
+    private async Task LoadRouteAsync(string topic, bool refresh)
     {
         try
         {
-            AddRoute(await _metadata.GetAsync(topic));
+            if (refresh)
+            {
+                _metadata.Invalidate(topic);
+            }
+
+            UpdateRoute(await _metadata.GetAsync(topic));
         }
         catch (Exception exception)
         {
@@ -147,5 +160,9 @@ public sealed partial class Producer
         }
     }
 
-    private sealed record PendingRecord(string Topic, int Partition, ProducerRecord Record, TaskCompletionSource<ProduceResult> Completion);
+    private sealed record PendingRecord(string Topic, int Partition, ProducerRecord Record, TaskCompletionSource<ProduceResult> Completion)
+    {
+        /// <summary>Whether the topic's metadata was fetched again for this record's partition.</summary>
+        public bool RouteRefreshed { get; set; }
+    }
 }

@@ -12,6 +12,12 @@ public sealed partial class Producer
         while (!stopping.IsCancellationRequested)
         {
             var now = _timeProvider.GetTimestamp();
+            if (_refreshing.IsCompleted && _timeProvider.GetElapsedTime(_lastMetadataCheck, now) >= _options.MetadataMaxAge)
+            {
+                _lastMetadataCheck = now;
+                _refreshing = RefreshRoutesAsync();
+            }
+
             var nextDue = long.MaxValue;
             foreach (var queue in Volatile.Read(ref _queues))
             {

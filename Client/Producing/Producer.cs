@@ -26,6 +26,8 @@ public sealed partial class Producer : IAsyncDisposable
     private readonly Task _sender;
     private PartitionQueue[] _queues = [];
     private long _bufferedBytes;
+    private long _lastMetadataCheck;
+    private Task _refreshing = Task.CompletedTask;
     private int _disposed;
 
     internal Producer(IGrainFactory grainFactory, TopicMetadataCache metadata, ProducerOptions options, TimeProvider timeProvider)
@@ -38,6 +40,7 @@ public sealed partial class Producer : IAsyncDisposable
         _timeProvider = timeProvider;
         _lingerTicks = (long)(options.Linger.TotalSeconds * timeProvider.TimestampFrequency);
         _rentBuilder = () => _builders.TryTake(out var builder) ? builder : new RecordBatchBuilder();
+        _lastMetadataCheck = timeProvider.GetTimestamp();
         _sender = Task.Run(SendLoopAsync);
     }
 
@@ -125,7 +128,7 @@ public sealed partial class Producer : IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var record = ProducerRecord.Create(_timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), key, value, headers);
-        if (Volatile.Read(ref _pendingCount) == 0 && _routes.TryGetValue(topic, out var route))
+        if (Volatile.Read(ref _pendingCount) == 0 && _routes.TryGetValue(topic, out var route) && partition < route.Queues.Length)
         {
             if (TryReserve(record.Size))
             {
@@ -170,7 +173,7 @@ public sealed partial class Producer : IAsyncDisposable
 
         if (sealedOne && partition < 0 && record.Key is null)
         {
-            _sticky.BatchCompleted(route.Name, route.PartitionCount, queue.TopicPartition.Partition);
+            route.StickyBatchCompleted(_sticky, queue.TopicPartition.Partition);
         }
 
         if (wake)
@@ -204,18 +207,48 @@ public sealed partial class Producer : IAsyncDisposable
         }
     }
 
-    private TopicRoute AddRoute(TopicMetadata metadata)
+    /// <summary>
+    /// Routes a topic by new metadata: the first time, or when partitions were added (existing partitions keep
+    /// their queues, so batches in flight are unaffected).
+    /// </summary>
+    private void UpdateRoute(TopicMetadata metadata)
     {
         lock (_routes)
         {
-            if (!_routes.TryGetValue(metadata.Name, out var route))
+            var known = _routes.GetValueOrDefault(metadata.Name);
+            if (known is not null && known.Queues.Length >= metadata.Config.Partitions)
             {
-                route = new TopicRoute(metadata, Math.Min(_options.BatchBytes, metadata.Config.MaxMessageBytes), _grainFactory);
-                _queues = [.. _queues, .. route.Queues];
-                _routes[metadata.Name] = route;
+                return;
             }
 
-            return route;
+            var route = new TopicRoute(
+                metadata, Math.Min(_options.BatchBytes, metadata.Config.MaxMessageBytes), _grainFactory, _timeProvider.GetTimestamp(), known?.Queues ?? []);
+            _queues = [.. _queues, .. route.Queues.Skip(known?.Queues.Length ?? 0)];
+            _routes[metadata.Name] = route;
+        }
+    }
+
+    /// <summary>Looks for added partitions once the routes are older than <see cref="ProducerOptions.MetadataMaxAge"/>.</summary>
+    private async Task RefreshRoutesAsync()
+    {
+        foreach (var route in _routes.Values)
+        {
+            if (_timeProvider.GetElapsedTime(route.CreatedTimestamp) < _options.MetadataMaxAge)
+            {
+                continue;
+            }
+
+            try
+            {
+                _metadata.Invalidate(route.Name);
+                UpdateRoute(await _metadata.GetAsync(route.Name));
+            }
+            catch (Exception exception) when (exception is BrokerException || RetriableErrors.IsRetriable(exception))
+            {
+                // A deleted topic or an unreachable broker shows in the appends themselves; the route stays as it is.
+            }
+
+            route.MarkRefreshed(_timeProvider.GetTimestamp());
         }
     }
 }

@@ -23,6 +23,9 @@ public sealed record ProducerOptions
 
     /// <summary>The pause before a retry. Default: 100 ms.</summary>
     public TimeSpan RetryBackoff { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How often topics are looked up again for added partitions (Kafka's metadata.max.age.ms). Default: 5 minutes.</summary>
+    public TimeSpan MetadataMaxAge { get; init; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>What a producer does when its buffer is full.</summary>

@@ -179,6 +179,39 @@ public sealed class ProduceConsumeTests(BrokerClusterFixture fixture)
         Assert.Equal(1, (await producer.ProduceAsync(topic, null, "after")).Offset);
     }
 
+    [Fact]
+    public async Task A_partition_added_after_the_producer_started_is_found_when_produced_to()
+    {
+        var topic = await NewTopicAsync();
+        await using var producer = fixture.Broker.CreateProducer();
+        await producer.ProduceAsync(topic, null, "before");
+
+        await fixture.Broker.Admin.AddPartitionsAsync(topic, 3);
+        var result = await producer.ProduceAsync(new TopicPartition(topic, 2), null, Encoding.UTF8.GetBytes("after"));
+
+        Assert.Equal((2, 0L), (result.TopicPartition.Partition, result.Offset));
+        await Assert.ThrowsAsync<UnknownTopicOrPartitionException>(
+            () => producer.ProduceAsync(new TopicPartition(topic, 3), null, Encoding.UTF8.GetBytes("none")).AsTask());
+    }
+
+    [Fact]
+    public async Task Keyed_records_move_to_added_partitions_once_the_metadata_is_refreshed()
+    {
+        var topic = await NewTopicAsync();
+        await using var producer = fixture.Broker.CreateProducer(new ProducerOptions { MetadataMaxAge = TimeSpan.Zero });
+        var key = Enumerable.Range(0, 100).Select(i => Encoding.UTF8.GetBytes($"key-{i}")).First(k => DefaultPartitioner.Partition(k, 3) == 2);
+        Assert.Equal(0, (await producer.ProduceAsync(topic, key, Encoding.UTF8.GetBytes("v"))).TopicPartition.Partition);
+
+        await fixture.Broker.Admin.AddPartitionsAsync(topic, 3);
+        var partition = 0;
+        for (var attempt = 0; attempt < 1_000 && partition == 0; attempt++)
+        {
+            partition = (await producer.ProduceAsync(topic, key, Encoding.UTF8.GetBytes("v"))).TopicPartition.Partition;
+        }
+
+        Assert.Equal(2, partition);
+    }
+
     private async Task<string> NewTopicAsync(int partitions = 1)
     {
         var topic = BrokerClusterFixture.NewTopic();
