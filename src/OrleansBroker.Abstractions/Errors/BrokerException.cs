@@ -87,6 +87,40 @@ public sealed class InvalidRequestException(string message) : BrokerException(Er
 [Alias("broker.OutOfOrderSequenceException")]
 public sealed class OutOfOrderSequenceException(string message) : BrokerException(ErrorCode.OutOfOrderSequence, message);
 
+/// <summary>The request names a generation of the group that is not the current one; rejoin and retry.</summary>
+[GenerateSerializer]
+[Alias("broker.IllegalGenerationException")]
+public sealed class IllegalGenerationException(string message) : BrokerException(ErrorCode.IllegalGeneration, message);
+
+/// <summary>The member is not (or no longer) in the group; rejoin.</summary>
+[GenerateSerializer]
+[Alias("broker.UnknownMemberException")]
+public sealed class UnknownMemberException(string message) : BrokerException(ErrorCode.UnknownMember, message);
+
+/// <summary>The group is rebalancing; the member learns its new assignment from its next heartbeat.</summary>
+[GenerateSerializer]
+[Alias("broker.RebalanceInProgressException")]
+public sealed class RebalanceInProgressException(string message) : BrokerException(ErrorCode.RebalanceInProgress, message)
+{
+    /// <inheritdoc />
+    public override bool IsRetriable => true;
+}
+
+/// <summary>The group has active members, so the operation is refused.</summary>
+[GenerateSerializer]
+[Alias("broker.NonEmptyGroupException")]
+public sealed class NonEmptyGroupException(string message) : BrokerException(ErrorCode.NonEmptyGroup, message);
+
+/// <summary>Another member joined with the same static group instance id and took its place.</summary>
+[GenerateSerializer]
+[Alias("broker.FencedInstanceIdException")]
+public sealed class FencedInstanceIdException(string message) : BrokerException(ErrorCode.FencedInstanceId, message);
+
+/// <summary>A queue record is not leased to the caller: its lease expired, it was never acquired, or it is already done.</summary>
+[GenerateSerializer]
+[Alias("broker.InvalidRecordStateException")]
+public sealed class InvalidRecordStateException(string message) : BrokerException(ErrorCode.InvalidRecordState, message);
+
 /// <summary>A newer activation of the partition took it over; this request wrote nothing and may be retried.</summary>
 [GenerateSerializer]
 [Alias("broker.StaleEpochException")]

@@ -23,6 +23,9 @@ public enum ErrorCode
     /// <summary>The topic name breaks Kafka's rule.</summary>
     InvalidTopicName = 17,
 
+    /// <summary>The request names a generation of the group that is not the current one.</summary>
+    IllegalGeneration = 22,
+
     /// <summary>The consumer group member is not known to the group.</summary>
     UnknownMember = 25,
 
@@ -43,6 +46,15 @@ public enum ErrorCode
 
     /// <summary>An idempotent producer's batch does not follow its previous one.</summary>
     OutOfOrderSequence = 45,
+
+    /// <summary>The group has active members, so the operation (an offset reset, say) is refused.</summary>
+    NonEmptyGroup = 68,
+
+    /// <summary>Another member took over the static group instance id.</summary>
+    FencedInstanceId = 82,
+
+    /// <summary>A queue record is not leased to the caller (its lease expired, or it was never acquired).</summary>
+    InvalidRecordState = 121,
 
     /// <summary>A newer owner of the partition fenced this one off; retry.</summary>
     StaleEpoch = 74,
