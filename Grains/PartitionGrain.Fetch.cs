@@ -1,3 +1,4 @@
+using OrleansBroker.Grains.Diagnostics;
 using OrleansBroker.Storage;
 
 namespace OrleansBroker.Grains;
@@ -22,6 +23,7 @@ public sealed partial class PartitionGrain
         }
 
         var read = await log.ReadAsync(offset, Math.Min(maxBytes, _options.MaxFetchBytes));
+        instruments.BytesOut.Add(read.Batches.Length, new KeyValuePair<string, object?>(BrokerInstruments.TopicTag, _id.Topic));
         var status = read.Status == LogReadStatus.Ok ? FetchStatus.Ok : FetchStatus.OffsetOutOfRange;
         return new FetchResult(status, read.Batches, read.LogStartOffset, read.HighWatermark);
     }

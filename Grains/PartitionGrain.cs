@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using OrleansBroker.Grains.Diagnostics;
 using OrleansBroker.Grains.Options;
 using OrleansBroker.Grains.State;
 using OrleansBroker.Records;
@@ -22,6 +23,7 @@ public sealed partial class PartitionGrain(
     ILogStore logStore,
     IOptions<BrokerOptions> options,
     TimeProvider timeProvider,
+    BrokerInstruments instruments,
     ILogger<PartitionGrain> logger) : Grain, IPartitionGrain
 {
     private readonly BrokerOptions _options = options.Value;
@@ -73,7 +75,7 @@ public sealed partial class PartitionGrain(
         }
 
         // The grain call owns its deserialized argument, so the log may write the base offset into it.
-        return AppendValidatedAsync(log, MemoryMarshal.AsMemory(batch));
+        return AppendValidatedAsync(log, MemoryMarshal.AsMemory(batch), RecordBatchHeader.ReadUnchecked(batch.Span).RecordCount);
     }
 
     public ValueTask<long?> ListOffsetsAsync(OffsetSpec spec)
@@ -109,11 +111,17 @@ public sealed partial class PartitionGrain(
         DeactivateOnIdle();
     }
 
-    private async ValueTask<long> AppendValidatedAsync(IPartitionLog log, Memory<byte> batch)
+    private async ValueTask<long> AppendValidatedAsync(IPartitionLog log, Memory<byte> batch, int records)
     {
+        var started = timeProvider.GetTimestamp();
         try
         {
-            return await log.AppendAsync(batch);
+            var baseOffset = await log.AppendAsync(batch);
+            var topic = new KeyValuePair<string, object?>(BrokerInstruments.TopicTag, _id.Topic);
+            instruments.RecordsIn.Add(records, topic);
+            instruments.BytesIn.Add(batch.Length, topic);
+            instruments.AppendDuration.Record(timeProvider.GetElapsedTime(started).TotalMilliseconds, topic);
+            return baseOffset;
         }
         catch (StorageStaleEpochException exception)
         {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Storage;
+using OrleansBroker.Grains.Diagnostics;
 using OrleansBroker.Grains.Options;
 using OrleansBroker.Storage;
 
@@ -31,6 +32,8 @@ public static class BrokerSiloBuilderExtensions
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BrokerOptions>, BrokerOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<BrokerInstruments>();
         services.TryAddSingleton<ILogStore>(sp => new FileLogStore(
             new FileLogStoreOptions { DataDirectory = Path.Combine(sp.GetRequiredService<IOptions<BrokerOptions>>().Value.DataDirectory, "logs") },
             sp.GetRequiredService<TimeProvider>()));
