@@ -1,0 +1,69 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using OrleansBroker.Client;
+using OrleansBroker.Client.Consuming;
+using OrleansBroker.Client.Hosting;
+using OrleansBroker.Client.Options;
+using OrleansBroker.Grains.Hosting;
+using OrleansBroker.Grains.Options;
+
+namespace OrleansBroker.Grains.Tests.Hosting;
+
+public sealed class HostingTests
+{
+    [Fact]
+    public void Client_options_bind_from_configuration_and_the_client_resolves()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["BrokerClient:Producer:Linger"] = "00:00:00.020",
+            ["BrokerClient:Producer:BatchBytes"] = "65536",
+            ["BrokerClient:Producer:WhenBufferFull"] = "Throw",
+            ["BrokerClient:Consumer:GroupId"] = "billing",
+            ["BrokerClient:Consumer:AutoOffsetReset"] = "Latest",
+        });
+        builder.UseOrleansClient(client => client
+            .UseLocalhostClustering()
+            .AddOrleansBrokerClient(options => options.BindConfiguration(BrokerClientOptions.SectionName))
+            .AddOrleansBrokerClient());
+        using var host = builder.Build();
+
+        var options = host.Services.GetRequiredService<IOptions<BrokerClientOptions>>().Value;
+
+        Assert.Equal(TimeSpan.FromMilliseconds(20), options.Producer.Linger);
+        Assert.Equal(65536, options.Producer.BatchBytes);
+        Assert.Equal(Client.Producing.BufferFullMode.Throw, options.Producer.WhenBufferFull);
+        Assert.Equal("billing", options.Consumer.GroupId);
+        Assert.Equal(AutoOffsetReset.Latest, options.Consumer.AutoOffsetReset);
+        Assert.Same(host.Services.GetRequiredService<BrokerClient>(), host.Services.GetRequiredService<BrokerClient>());
+    }
+
+    [Theory]
+    [InlineData("MaxFetchWait", "00:01:00")]
+    [InlineData("MaxFetchBytes", "10")]
+    [InlineData("DataDirectory", " ")]
+    [InlineData("RetentionCheckInterval", "00:00:00")]
+    public async Task A_silo_with_out_of_range_broker_options_fails_at_start(string setting, string value)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [$"Broker:{setting}"] = value });
+        builder.UseOrleans(silo => silo
+            .UseLocalhostClustering(siloPort: FreePort(), gatewayPort: FreePort())
+            .AddOrleansBroker(options => options.BindConfiguration(BrokerOptions.SectionName)));
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+
+        Assert.Contains($"Broker:{setting}", error.Message, StringComparison.Ordinal);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
