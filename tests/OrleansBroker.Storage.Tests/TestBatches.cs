@@ -1,58 +1,17 @@
-using System.Buffers.Binary;
 using OrleansBroker.Records;
 
 namespace OrleansBroker.Storage.Tests;
 
-/// <summary>
-/// Builds valid Kafka RecordBatch v2 bytes for tests (the broker's codec lives elsewhere): the header
-/// fields at their documented positions, minimal records, and the CRC-32C over attributes..end.
-/// </summary>
+/// <summary>Valid Kafka RecordBatch v2 bytes for tests, built by the broker's own <see cref="RecordBatchBuilder"/>.</summary>
 internal static class TestBatches
 {
-    private const int LengthOffset = 8;
-    private const int EpochOffset = 12;
-    private const int MagicOffset = 16;
-    private const int CrcOffset = 17;
-    private const int LastOffsetDeltaOffset = 23;
-    private const int BaseTimestampOffset = 27;
-    private const int MaxTimestampOffset = 35;
-    private const int ProducerIdOffset = 43;
-    private const int ProducerEpochOffset = 51;
-    private const int BaseSequenceOffset = 53;
-    private const int RecordCountOffset = 57;
-
     /// <summary>A batch of <paramref name="records"/> records, each with no key and a value of <paramref name="valueBytes"/> bytes of <paramref name="fill"/>.</summary>
-    public static byte[] Create(int records, int valueBytes = 8, long timestamp = 0, byte fill = 0x5A)
-    {
-        var body = new List<byte>();
-        for (var i = 0; i < records; i++)
-        {
-            var record = new List<byte> { 0 };
-            WriteVarLong(record, 0);
-            WriteVarLong(record, i);
-            WriteVarLong(record, -1);
-            WriteVarLong(record, valueBytes);
-            record.AddRange(Enumerable.Repeat(fill, valueBytes));
-            WriteVarLong(record, 0);
-            WriteVarLong(body, record.Count);
-            body.AddRange(record);
-        }
+    public static byte[] Create(int records, int valueBytes = 8, long timestamp = 0, byte fill = 0x5A) =>
+        Build(records, valueBytes, timestamp, fill, producerId: -1, producerEpoch: -1, baseSequence: -1);
 
-        var batch = new byte[RecordBatch.HeaderSize + body.Count];
-        body.CopyTo(batch, RecordBatch.HeaderSize);
-        BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(LengthOffset), batch.Length - RecordBatch.LogOverhead);
-        BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(EpochOffset), -1);
-        batch[MagicOffset] = RecordBatch.CurrentMagic;
-        BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(LastOffsetDeltaOffset), records - 1);
-        BinaryPrimitives.WriteInt64BigEndian(batch.AsSpan(BaseTimestampOffset), timestamp);
-        BinaryPrimitives.WriteInt64BigEndian(batch.AsSpan(MaxTimestampOffset), timestamp);
-        BinaryPrimitives.WriteInt64BigEndian(batch.AsSpan(ProducerIdOffset), -1);
-        BinaryPrimitives.WriteInt16BigEndian(batch.AsSpan(ProducerEpochOffset), -1);
-        BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(BaseSequenceOffset), -1);
-        BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(RecordCountOffset), records);
-        BinaryPrimitives.WriteUInt32BigEndian(batch.AsSpan(CrcOffset), Crc32C.Compute(batch.AsSpan(RecordBatch.CrcStart)));
-        return batch;
-    }
+    /// <summary>An idempotent producer's batch: its records carry the sequence numbers from <paramref name="baseSequence"/> on.</summary>
+    public static byte[] FromProducer(long producerId, short producerEpoch, int baseSequence, int records = 2, byte fill = 0x5A) =>
+        Build(records, valueBytes: 8, timestamp: 0, fill, producerId, producerEpoch, baseSequence);
 
     /// <summary>Splits bytes read from a log into its batches.</summary>
     public static List<byte[]> Split(ReadOnlyMemory<byte> bytes)
@@ -70,17 +29,18 @@ internal static class TestBatches
 
     public static long BaseOffset(byte[] batch) => RecordBatch.ReadBaseOffset(batch);
 
-    public static int RecordCount(byte[] batch) => BinaryPrimitives.ReadInt32BigEndian(batch.AsSpan(RecordCountOffset));
+    public static int RecordCount(byte[] batch) => RecordBatchHeader.ReadUnchecked(batch).RecordCount;
 
-    private static void WriteVarLong(List<byte> output, long value)
+    private static byte[] Build(int records, int valueBytes, long timestamp, byte fill, long producerId, short producerEpoch, int baseSequence)
     {
-        var zigzag = (ulong)((value << 1) ^ (value >> 63));
-        while (zigzag >= 0x80)
+        var value = new byte[valueBytes];
+        value.AsSpan().Fill(fill);
+        using var builder = new RecordBatchBuilder();
+        for (var i = 0; i < records; i++)
         {
-            output.Add((byte)(zigzag | 0x80));
-            zigzag >>= 7;
+            builder.Append(timestamp, default, keyIsNull: true, value, valueIsNull: false, []);
         }
 
-        output.Add((byte)zigzag);
+        return builder.Build(producerId, producerEpoch, baseSequence).ToArray();
     }
 }

@@ -49,6 +49,18 @@ internal sealed partial class PartitionLog : IPartitionLog
     /// <summary>How many times the log fsynced its segments (group commits and rolls): tests check that commits group.</summary>
     internal long FlushCount => Interlocked.Read(ref _flushCount);
 
+    /// <summary>How many producers the idempotent-producer state holds: tests check that silent ones expire.</summary>
+    internal int ProducerCount
+    {
+        get
+        {
+            lock (_appendLock)
+            {
+                return _producers.Count;
+            }
+        }
+    }
+
     /// <summary>The segments as readers see them now.</summary>
     internal IReadOnlyList<Segment> Segments => Volatile.Read(ref _segments);
 

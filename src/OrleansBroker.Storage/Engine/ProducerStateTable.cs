@@ -22,7 +22,10 @@ internal sealed class ProducerStateTable(TimeProvider time)
     public SequenceCheck Check(in RecordBatchHeader header, out Task<long>? earlierAppend)
     {
         earlierAppend = null;
-        if (header.ProducerId < 0 || !_entries.TryGetValue(header.ProducerId, out var entry))
+
+        // The sweep runs at most once per expiration period, so an entry past it may still be here: it is
+        // forgotten all the same, whatever other producers did meanwhile.
+        if (header.ProducerId < 0 || !_entries.TryGetValue(header.ProducerId, out var entry) || IsExpired(entry, time.GetTimestamp()))
         {
             return SequenceCheck.Append;
         }
@@ -56,13 +59,15 @@ internal sealed class ProducerStateTable(TimeProvider time)
             _nextExpiryCheck = now + (long)(Expiration.TotalSeconds * time.TimestampFrequency);
             foreach (var (producerId, entry) in _entries)
             {
-                if (time.GetElapsedTime(entry.LastSeen, now) > Expiration)
+                if (IsExpired(entry, now))
                 {
                     _entries.Remove(producerId);
                 }
             }
         }
     }
+
+    private bool IsExpired(in ProducerEntry entry, long now) => time.GetElapsedTime(entry.LastSeen, now) > Expiration;
 
     // Sequence numbers wrap from int.MaxValue to 0, as Kafka's do.
     private static int LastSequence(in RecordBatchHeader header) => (int)((header.BaseSequence + (long)header.LastOffsetDelta) % ((long)int.MaxValue + 1));
