@@ -54,7 +54,7 @@ public sealed partial class Producer
 
     private async Task SendAsync(PartitionQueue queue, ProducerBatch batch)
     {
-        var deadline = _timeProvider.GetTimestamp();
+        var started = _timeProvider.GetTimestamp();
         var reusable = false;
         while (true)
         {
@@ -66,7 +66,7 @@ public sealed partial class Producer
                 break;
             }
             catch (Exception exception) when (RetriableErrors.IsRetriable(exception)
-                && _timeProvider.GetElapsedTime(deadline) + _options.RetryBackoff < _options.DeliveryTimeout
+                && _timeProvider.GetElapsedTime(started) + _options.RetryBackoff < _options.DeliveryTimeout
                 && !_stopping.IsCancellationRequested)
             {
                 await Task.Delay(_options.RetryBackoff, _timeProvider);
