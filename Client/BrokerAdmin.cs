@@ -69,4 +69,16 @@ public sealed class BrokerAdmin
     }
 
     private ITopicGrain Topic(string topic) => _grainFactory.GetGrain<ITopicGrain>(topic);
+
+    /// <summary>The delivery state of queue group <paramref name="group"/> on each partition of <paramref name="topic"/>.</summary>
+    /// <exception cref="UnknownTopicOrPartitionException">The topic does not exist.</exception>
+    public async Task<ImmutableArray<QueuePartitionDescription>> DescribeQueueGroupAsync(string group, string topic)
+    {
+        QueuePartitionId.ValidateGroup(group);
+        TopicName.Validate(topic);
+        var metadata = await Topic(topic).GetMetadataAsync();
+        var partitions = await Task.WhenAll(Enumerable.Range(0, metadata.Config.Partitions).Select(p =>
+            _grainFactory.GetGrain<IQueueGrain>(new QueuePartitionId(group, new TopicPartition(topic, p)).ToString()).DescribeAsync().AsTask()));
+        return [.. partitions];
+    }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using OrleansBroker.Client.Consuming;
 using OrleansBroker.Client.Options;
 using OrleansBroker.Client.Producing;
+using OrleansBroker.Client.Queues;
 
 namespace OrleansBroker.Client;
 
@@ -37,4 +38,10 @@ public sealed class BrokerClient
     /// <summary>Creates a consumer; assign partitions, then read <see cref="Consumer.ConsumeAsync"/>.</summary>
     public Consumer CreateConsumer(ConsumerOptions? options = null) =>
         new(_grainFactory, _metadata, options ?? _options.Consumer, _timeProvider);
+
+    /// <summary>Creates a member of queue group <paramref name="group"/> on <paramref name="topic"/>; read <see cref="QueueConsumer.ConsumeAsync"/>.</summary>
+    /// <exception cref="InvalidRequestException">The group name breaks the topic-name rule.</exception>
+    /// <exception cref="InvalidTopicNameException">The topic name breaks Kafka's rule.</exception>
+    public QueueConsumer CreateQueueConsumer(string group, string topic, QueueConsumerOptions? options = null) =>
+        new(_grainFactory, _metadata, group, topic, options ?? QueueConsumerOptions.Default, _timeProvider);
 }

@@ -25,6 +25,9 @@ public sealed class BrokerOptions
 
     /// <summary>A partition's active segment rolls once its first batch is this old. Default: 7.00:00:00.</summary>
     public TimeSpan SegmentAge { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Settings of queue groups. Default: see <see cref="QueueOptions"/>.</summary>
+    public QueueOptions Queues { get; set; } = new();
 }
 
 /// <summary>Fails the silo's start when <see cref="BrokerOptions"/> are out of range.</summary>
@@ -58,6 +61,8 @@ public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
         {
             failures.Add("Broker:SegmentAge must be positive.");
         }
+
+        failures.AddRange(options.Queues.Validate());
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -5,7 +5,7 @@ using OrleansBroker.Client;
 
 namespace OrleansBroker.Cli.Commands;
 
-/// <summary><c>obroker bench produce|consume|e2e</c>.</summary>
+/// <summary><c>obroker bench produce|consume|e2e|queue</c>.</summary>
 internal static class BenchCommand
 {
     public static Command Create()
@@ -27,6 +27,7 @@ internal static class BenchCommand
             "One consumer waits at the end of the topic while one producer sends --records records at --rate records/s, "
             + "each stamped with its send time; reports end-to-end latency and the achieved rate.",
             EndToEndBench.RunAsync));
+        bench.Subcommands.Add(QueueBench.CreateCommand());
         return bench;
     }
 
