@@ -72,8 +72,8 @@ public sealed class AzureBlobLogStoreTests : IAsyncLifetime
         await old.AppendAsync(first, Cancellation);
 
         await using var current = await _container.Store().OpenAsync(Orders, 2, SmallSegments, Cancellation);
-        await Assert.ThrowsAsync<StaleEpochException>(async () => await old.AppendAsync(TestBatches.Create(3), Cancellation));
-        await Assert.ThrowsAsync<StaleEpochException>(async () => await old.AppendAsync(TestBatches.Create(3), Cancellation));
+        await Assert.ThrowsAsync<Storage.StaleEpochException>(async () => await old.AppendAsync(TestBatches.Create(3), Cancellation));
+        await Assert.ThrowsAsync<Storage.StaleEpochException>(async () => await old.AppendAsync(TestBatches.Create(3), Cancellation));
         var second = TestBatches.Create(1);
         await current.AppendAsync(second, Cancellation);
 
@@ -95,7 +95,7 @@ public sealed class AzureBlobLogStoreTests : IAsyncLifetime
         await using var current = await _container.Store().OpenAsync(Orders, 2, SmallSegments, Cancellation);
 
         // The segment is full: the old writer's next append would roll.
-        await Assert.ThrowsAsync<StaleEpochException>(async () => await old.AppendAsync(TestBatches.Create(10, valueBytes: 20), Cancellation));
+        await Assert.ThrowsAsync<Storage.StaleEpochException>(async () => await old.AppendAsync(TestBatches.Create(10, valueBytes: 20), Cancellation));
         var next = TestBatches.Create(10, valueBytes: 20);
         Assert.Equal(30, await current.AppendAsync(next, Cancellation));
 
@@ -134,8 +134,8 @@ public sealed class AzureBlobLogStoreTests : IAsyncLifetime
     {
         await using var log = await _container.Store().OpenAsync(Orders, 5, SmallSegments, Cancellation);
 
-        var equal = await Assert.ThrowsAsync<StaleEpochException>(async () => await _container.Store().OpenAsync(Orders, 5, SmallSegments, Cancellation));
-        await Assert.ThrowsAsync<StaleEpochException>(async () => await _container.Store().OpenAsync(Orders, 4, SmallSegments, Cancellation));
+        var equal = await Assert.ThrowsAsync<Storage.StaleEpochException>(async () => await _container.Store().OpenAsync(Orders, 5, SmallSegments, Cancellation));
+        await Assert.ThrowsAsync<Storage.StaleEpochException>(async () => await _container.Store().OpenAsync(Orders, 4, SmallSegments, Cancellation));
         await log.AppendAsync(TestBatches.Create(1), Cancellation);
 
         Assert.Equal(5, equal.CurrentEpoch);
