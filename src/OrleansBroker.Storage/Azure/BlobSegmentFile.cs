@@ -90,7 +90,17 @@ internal sealed class BlobSegmentFile : ISegmentFile
             return 0;
         }
 
-        var response = await _blob.DownloadStreamingAsync(new BlobDownloadOptions { Range = new HttpRange(stored, count) }, cancellationToken);
+        Response<BlobDownloadStreamingResult> response;
+        try
+        {
+            response = await _blob.DownloadStreamingAsync(new BlobDownloadOptions { Range = new HttpRange(stored, count) }, cancellationToken);
+        }
+        catch (RequestFailedException missing) when (missing.Status == 404)
+        {
+            // Retention deleted the segment while it was being read: the engine answers offset out of range.
+            throw new ObjectDisposedException(_blob.Name, missing);
+        }
+
         await using var content = response.Value.Content;
         var total = 0;
         int read;
