@@ -15,9 +15,13 @@ var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
 });
 
 var hosting = builder.Configuration.GetSection(BrokerOptions.SectionName).Get<SiloHostingOptions>() ?? new SiloHostingOptions();
+hosting.Validate();
 builder.UseOrleans(silo =>
 {
     hosting.ConfigureClustering(silo);
+
+    // Before AddOrleansBroker, which keeps a log store and metadata storage that are already registered.
+    hosting.ConfigureStorage(silo);
     silo.AddOrleansBroker(options => options.BindConfiguration(BrokerOptions.SectionName));
 });
 

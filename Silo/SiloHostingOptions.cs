@@ -1,10 +1,24 @@
+using System.Net;
+using Azure.Data.Tables;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using OrleansBroker.Grains;
+using OrleansBroker.Storage;
+
 namespace OrleansBroker.Silo;
 
-/// <summary>How the silo joins its cluster, from the <c>Broker</c> section.</summary>
+/// <summary>How the silo joins its cluster and where it keeps its data, from the <c>Broker</c> section.</summary>
 internal sealed class SiloHostingOptions
 {
-    /// <summary>Localhost: one silo (or several on one machine) with no external service. Default: Localhost.</summary>
+    /// <summary>Localhost: one silo (or several on one machine) with no external service; AzureTable: silos of any machine meet in an Azure (or Azurite) table. Default: Localhost.</summary>
     public ClusteringMode Clustering { get; set; } = ClusteringMode.Localhost;
+
+    /// <summary>File: logs and metadata under the data directory; Azure: logs in append blobs and metadata in Azure Table grain storage. Default: File.</summary>
+    public StorageMode Storage { get; set; } = StorageMode.File;
+
+    /// <summary>The Azure Storage account used by Azure storage and AzureTable clustering (<c>Broker:Azure</c>).</summary>
+    public AzureStorageSettings Azure { get; set; } = new();
 
     /// <summary>The port silos talk to each other on. Default: 11111.</summary>
     public int SiloPort { get; set; } = 11111;
@@ -12,8 +26,31 @@ internal sealed class SiloHostingOptions
     /// <summary>The port clients connect to. Default: 30000.</summary>
     public int GatewayPort { get; set; } = 30000;
 
+    /// <summary>The address other silos and clients reach this silo on (AzureTable clustering); null picks the machine's own. Default: null.</summary>
+    public string? AdvertisedAddress { get; set; }
+
     /// <summary>The cluster id; silos and clients of one cluster share it. Default: orleans-broker.</summary>
     public string ClusterId { get; set; } = "orleans-broker";
+
+    /// <summary>Throws when the settings cannot work, before the silo starts.</summary>
+    public void Validate()
+    {
+        var failures = new List<string>();
+        if ((Storage == StorageMode.Azure || Clustering == ClusteringMode.AzureTable) && string.IsNullOrWhiteSpace(Azure.ConnectionString))
+        {
+            failures.Add("Broker:Azure:ConnectionString is required when Broker:Storage is Azure or Broker:Clustering is AzureTable (UseDevelopmentStorage=true for Azurite).");
+        }
+
+        if (AdvertisedAddress is not null && !IPAddress.TryParse(AdvertisedAddress, out _))
+        {
+            failures.Add($"Broker:AdvertisedAddress '{AdvertisedAddress}' is not an IP address.");
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new OptionsValidationException("Broker", typeof(SiloHostingOptions), failures);
+        }
+    }
 
     public void ConfigureClustering(ISiloBuilder silo)
     {
@@ -22,10 +59,60 @@ internal sealed class SiloHostingOptions
             case ClusteringMode.Localhost:
                 silo.UseLocalhostClustering(SiloPort, GatewayPort, serviceId: ClusterId, clusterId: ClusterId);
                 break;
+            case ClusteringMode.AzureTable:
+                silo.Configure<ClusterOptions>(cluster => (cluster.ClusterId, cluster.ServiceId) = (ClusterId, ClusterId));
+                if (AdvertisedAddress is null)
+                {
+                    silo.ConfigureEndpoints(SiloPort, GatewayPort, listenOnAnyHostAddress: true);
+                }
+                else
+                {
+                    silo.ConfigureEndpoints(IPAddress.Parse(AdvertisedAddress), SiloPort, GatewayPort);
+                }
+
+                silo.UseAzureStorageClustering(options =>
+                {
+                    options.TableServiceClient = new TableServiceClient(Azure.ConnectionString);
+                    options.TableName = Azure.ClusteringTableName;
+                });
+                break;
             default:
                 throw new InvalidOperationException($"Broker:Clustering '{Clustering}' is not supported.");
         }
     }
+
+    /// <summary>Registers the Azure log store and metadata storage; File needs nothing (it is the broker's default).</summary>
+    public void ConfigureStorage(ISiloBuilder silo)
+    {
+        if (Storage != StorageMode.Azure)
+        {
+            return;
+        }
+
+        var logs = new AzureBlobLogStoreOptions { ConnectionString = Azure.ConnectionString, ContainerName = Azure.LogContainerName };
+        silo.Services.AddSingleton<ILogStore>(sp => new AzureBlobLogStore(logs, sp.GetRequiredService<TimeProvider>()));
+        silo.AddAzureTableGrainStorage(BrokerStorage.MetadataStorageName, options =>
+        {
+            options.TableServiceClient = new TableServiceClient(Azure.ConnectionString);
+            options.TableName = Azure.MetadataTableName;
+        });
+    }
+}
+
+/// <summary>The Azure Storage account of the <c>Broker:Azure</c> section.</summary>
+internal sealed class AzureStorageSettings
+{
+    /// <summary>The account's connection string; <c>UseDevelopmentStorage=true</c> is Azurite on loopback. Required for Azure storage or AzureTable clustering.</summary>
+    public string ConnectionString { get; set; } = string.Empty;
+
+    /// <summary>The blob container of the partition logs. Default: broker-logs.</summary>
+    public string LogContainerName { get; set; } = "broker-logs";
+
+    /// <summary>The table of the metadata grain storage (topics, partitions, offsets). Default: BrokerMetadata.</summary>
+    public string MetadataTableName { get; set; } = "BrokerMetadata";
+
+    /// <summary>The membership table of AzureTable clustering. Default: BrokerCluster.</summary>
+    public string ClusteringTableName { get; set; } = "BrokerCluster";
 }
 
 /// <summary>How silos find each other.</summary>
@@ -33,4 +120,17 @@ internal enum ClusteringMode
 {
     /// <summary>Localhost clustering: no external service.</summary>
     Localhost,
+
+    /// <summary>A membership table in Azure Table storage (or Azurite).</summary>
+    AzureTable,
+}
+
+/// <summary>Where logs and metadata live.</summary>
+internal enum StorageMode
+{
+    /// <summary>Files under the data directory.</summary>
+    File,
+
+    /// <summary>Azure Blob (logs) and Azure Table (metadata) storage, or Azurite.</summary>
+    Azure,
 }

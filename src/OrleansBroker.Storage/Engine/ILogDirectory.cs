@@ -41,6 +41,12 @@ internal interface ISegmentFile : IDisposable
     /// <summary>The stored length, including any torn tail not yet recovered.</summary>
     long Length { get; }
 
+    /// <summary>
+    /// The backend takes no further write into this segment (an append blob near its block-count limit):
+    /// the engine rolls before the next batch instead.
+    /// </summary>
+    bool IsFull { get; }
+
     /// <summary>Reads at <paramref name="position"/> on the calling thread (recovery only); returns the bytes read.</summary>
     int Read(Span<byte> buffer, long position);
 

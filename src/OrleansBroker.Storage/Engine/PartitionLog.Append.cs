@@ -194,6 +194,7 @@ internal sealed partial class PartitionLog
     private bool MustRoll(Segment segment, long position, in PendingAppend append, DateTimeOffset now) =>
         position + append.Batch.Length > _config.SegmentBytes ||
         now - segment.FirstAppendTime >= _config.SegmentAge ||
+        segment.File.IsFull ||
 
         // Index entries hold offsets relative to the segment in 32 bits.
         append.NextOffset - 1 - segment.BaseOffset > int.MaxValue;

@@ -106,6 +106,8 @@ internal sealed class FileLogDirectory(string path) : ILogDirectory
     {
         public long Length => RandomAccess.GetLength(handle);
 
+        public bool IsFull => false;
+
         public int Read(Span<byte> buffer, long position) => RandomAccess.Read(handle, buffer, position);
 
         public ValueTask<int> ReadAsync(Memory<byte> buffer, long position, CancellationToken cancellationToken) =>

@@ -61,6 +61,9 @@ internal sealed class MemoryLogDirectory : ILogDirectory
 
         public long Length => Volatile.Read(ref _length);
 
+
+        public bool IsFull => false;
+
         public int Read(Span<byte> buffer, long position)
         {
             var length = Length;

@@ -1,0 +1,53 @@
+using Azure.Storage.Blobs;
+
+namespace OrleansBroker.Azure.Tests;
+
+/// <summary>
+/// The storage account the tests use: <c>OBROKER_AZURITE</c> (a connection string, set by .ci/run) or
+/// Azurite's default. Without it the tests skip locally, and fail in CI, where .ci/run starts Azurite.
+/// </summary>
+internal static class Azurite
+{
+    public const string Variable = "OBROKER_AZURITE";
+
+    private static readonly Lazy<string?> Unreachable = new(Probe);
+
+    public static string ConnectionString
+    {
+        get
+        {
+            var connectionString = Configured;
+            if (Unreachable.Value is { } reason)
+            {
+                var message = $"Azure Storage is unreachable ({Variable}={connectionString}): {reason}. Start Azurite (see README) or run .ci/run.";
+                if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+                {
+                    Assert.Fail(message);
+                }
+
+                Assert.Skip(message);
+            }
+
+            return connectionString;
+        }
+    }
+
+    private static string Configured =>
+        Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } configured ? configured : "UseDevelopmentStorage=true";
+
+    private static string? Probe()
+    {
+        var options = new BlobClientOptions();
+        options.Retry.MaxRetries = 0;
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(3);
+        try
+        {
+            new BlobServiceClient(Configured, options).GetProperties();
+            return null;
+        }
+        catch (Exception failure) when (failure is global::Azure.RequestFailedException or AggregateException or InvalidOperationException or TaskCanceledException)
+        {
+            return failure.Message;
+        }
+    }
+}
