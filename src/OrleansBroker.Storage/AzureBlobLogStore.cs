@@ -45,7 +45,7 @@ public sealed class AzureBlobLogStore : ILogStore
         }
 
         // The engine's writer and recovery use the SDK's blocking calls: keep them off the caller's (grain's) thread.
-        return await Task.Run(
+        return await WriterThreads.Shared.Factory.StartNew(
             () => PartitionLog.Open(partition, epoch, config, _timeProvider, new BlobLogDirectory(_container, partition, config, _options), _fences, partition.ToString()),
             cancellationToken);
     }

@@ -40,7 +40,7 @@ public sealed class FileLogStore : ILogStore
         var path = Path.Combine(_dataDirectory, name);
 
         // Recovery reads and truncates files: keep that blocking I/O off the caller's (grain's) thread.
-        return await Task.Run(
+        return await WriterThreads.Shared.Factory.StartNew(
             () => PartitionLog.Open(partition, epoch, config, _timeProvider, new FileLogDirectory(path), Fences, path),
             cancellationToken);
     }

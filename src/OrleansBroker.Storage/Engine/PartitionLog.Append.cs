@@ -63,7 +63,7 @@ internal sealed partial class PartitionLog
             if (!_writing)
             {
                 _writing = true;
-                _writer = Task.Run(DrainQueue, CancellationToken.None);
+                _writer = WriterThreads.Shared.Factory.StartNew(DrainQueue, CancellationToken.None);
             }
         }
 

@@ -107,12 +107,12 @@ internal sealed partial class PartitionLog : IPartitionLog
     }
 
     public ValueTask<long> EnforceRetentionAsync(CancellationToken cancellationToken = default) =>
-        new(Task.Run(EnforceRetention, cancellationToken));
+        new(WriterThreads.Shared.Factory.StartNew(EnforceRetention, cancellationToken));
 
     public async ValueTask DeleteAsync(CancellationToken cancellationToken = default)
     {
         await DisposeAsync();
-        await Task.Run(
+        await WriterThreads.Shared.Factory.StartNew(
             () =>
             {
                 lock (_fence.Sync)
@@ -134,7 +134,7 @@ internal sealed partial class PartitionLog : IPartitionLog
 
         // Everything queued before the dispose is still written and acknowledged.
         await writer;
-        await Task.Run(Close);
+        await WriterThreads.Shared.Factory.StartNew(Close);
         FailWaiters(new ObjectDisposedException(_partition.ToString()));
     }
 
