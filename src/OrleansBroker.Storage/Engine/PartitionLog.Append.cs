@@ -13,7 +13,7 @@ internal sealed partial class PartitionLog
     private long _nextOffset;
     private bool _writing;
     private bool _disposed;
-    private Task _writer = Task.CompletedTask;
+    private TaskCompletionSource _idle = Idle();
     private Exception? _fault;
 
     public ValueTask<long> AppendAsync(Memory<byte> batch, CancellationToken cancellationToken = default)
@@ -63,7 +63,8 @@ internal sealed partial class PartitionLog
             if (!_writing)
             {
                 _writing = true;
-                _writer = WriterThreads.Shared.Factory.StartNew(DrainQueue, CancellationToken.None);
+                _idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                ScheduleCommit();
             }
         }
 
@@ -78,7 +79,7 @@ internal sealed partial class PartitionLog
     {
         lock (_appendLock)
         {
-            writer = _writer;
+            writer = _idle.Task;
             if (_disposed)
             {
                 return false;
@@ -89,58 +90,79 @@ internal sealed partial class PartitionLog
         }
     }
 
-    /// <summary>The writer loop: runs on the thread pool while appends are queued, one group commit per turn.</summary>
-    private void DrainQueue()
+    private static TaskCompletionSource Idle()
     {
-        while (true)
+        var idle = new TaskCompletionSource();
+        idle.SetResult();
+        return idle;
+    }
+
+    private void ScheduleCommit() => _ = WriterThreads.Shared.Factory.StartNew(CommitQueued, CancellationToken.None);
+
+    /// <summary>
+    /// One turn of the writer: writes everything queued as one group commit, then hands the thread back and
+    /// queues the next turn if more arrived meanwhile, so a busy log never holds a writer thread other logs wait for.
+    /// </summary>
+    private void CommitQueued()
+    {
+        List<PendingAppend> group;
+        Exception? fault;
+        lock (_appendLock)
         {
-            List<PendingAppend> group;
-            Exception? fault;
+            group = _queue;
+            _queue = _draining;
+            _draining = group;
+            fault = _fault;
+        }
+
+        if (fault is null)
+        {
+            fault = TryCommit(group);
+        }
+
+        if (fault is null)
+        {
+            Volatile.Write(ref _highWatermark, group[^1].NextOffset);
+            foreach (var append in group)
+            {
+                append.Completion.TrySetResult(append.BaseOffset);
+            }
+
+            SignalData();
+        }
+        else
+        {
             lock (_appendLock)
             {
-                if (_queue.Count == 0)
-                {
-                    _writing = false;
-                    return;
-                }
-
-                group = _queue;
-                _queue = _draining;
-                _draining = group;
-                fault = _fault;
+                // A failed or fenced log writes nothing more: later appends fail at once, queued ones here.
+                _fault ??= fault;
             }
 
-            if (fault is null)
+            foreach (var append in group)
             {
-                fault = TryCommit(group);
+                append.Completion.TrySetException(fault);
             }
+        }
 
-            if (fault is null)
+        // Drop the references to the callers' buffers: they are theirs again.
+        group.Clear();
+        TaskCompletionSource? idle = null;
+        lock (_appendLock)
+        {
+            if (_queue.Count == 0)
             {
-                Volatile.Write(ref _highWatermark, group[^1].NextOffset);
-                foreach (var append in group)
-                {
-                    append.Completion.TrySetResult(append.BaseOffset);
-                }
-
-                SignalData();
+                _writing = false;
+                idle = _idle;
             }
-            else
-            {
-                lock (_appendLock)
-                {
-                    // A failed or fenced log writes nothing more: later appends fail at once, queued ones here.
-                    _fault ??= fault;
-                }
+        }
 
-                foreach (var append in group)
-                {
-                    append.Completion.TrySetException(fault);
-                }
-            }
-
-            // Drop the references to the callers' buffers: they are theirs again.
-            group.Clear();
+        if (idle is null)
+        {
+            ScheduleCommit();
+        }
+        else
+        {
+            idle.TrySetResult();
         }
     }
 
