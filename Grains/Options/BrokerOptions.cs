@@ -25,6 +25,9 @@ public sealed class BrokerOptions
 
     /// <summary>A partition's active segment rolls once its first batch is this old. Default: 7.00:00:00.</summary>
     public TimeSpan SegmentAge { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often consumer group members heartbeat (at most a third of a member's session timeout). Default: 00:00:03.</summary>
+    public TimeSpan GroupHeartbeatInterval { get; set; } = TimeSpan.FromSeconds(3);
 }
 
 /// <summary>Fails the silo's start when <see cref="BrokerOptions"/> are out of range.</summary>
@@ -57,6 +60,11 @@ public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
         if (options.SegmentAge <= TimeSpan.Zero)
         {
             failures.Add("Broker:SegmentAge must be positive.");
+        }
+
+        if (options.GroupHeartbeatInterval <= TimeSpan.Zero)
+        {
+            failures.Add("Broker:GroupHeartbeatInterval must be positive.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
