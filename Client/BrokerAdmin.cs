@@ -3,7 +3,7 @@ using OrleansBroker.Grains;
 
 namespace OrleansBroker.Client;
 
-/// <summary>Creates, lists, describes, grows and deletes topics; looks up offsets.</summary>
+/// <summary>Creates, lists, describes, grows and deletes topics; looks up offsets; lists, describes and resets consumer groups.</summary>
 public sealed class BrokerAdmin
 {
     private readonly IGrainFactory _grainFactory;
@@ -66,6 +66,55 @@ public sealed class BrokerAdmin
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(groupId);
         return _grainFactory.GetGrain<IConsumerGroupGrain>(groupId).FetchOffsetsAsync([.. partitions]);
+    }
+
+    /// <summary>The ids of all consumer groups, sorted.</summary>
+    public Task<ImmutableArray<string>> ListGroupsAsync() => _grainFactory.GetGrain<IConsumerGroupRegistryGrain>(0).ListAsync();
+
+    /// <summary>A consumer group's state, members and assignment, and per partition its committed offset, high watermark and lag.</summary>
+    public Task<GroupDescription> DescribeGroupAsync(string groupId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(groupId);
+        return _grainFactory.GetGrain<IConsumerGroupGrain>(groupId).DescribeAsync();
+    }
+
+    /// <summary>
+    /// Moves a group's committed offsets for every partition of a topic to the earliest, latest or first-at-a-timestamp
+    /// offset (the high watermark where no record is that recent). Only while the group has no members.
+    /// </summary>
+    /// <returns>The offsets set.</returns>
+    /// <exception cref="NonEmptyGroupException">The group has members.</exception>
+    /// <exception cref="UnknownTopicOrPartitionException">The topic does not exist.</exception>
+    public Task<ImmutableArray<TopicPartitionOffset>> ResetOffsetsAsync(string groupId, string topic, OffsetSpec spec) =>
+        ResetOffsetsAsync(groupId, topic, async partition =>
+            await ListOffsetsAsync(partition, spec) ?? await ListOffsetsAsync(partition, OffsetSpec.Latest) ?? 0);
+
+    /// <summary>
+    /// Sets a group's committed offset for every partition of a topic to <paramref name="offset"/>, kept within each
+    /// partition's log start offset and high watermark. Only while the group has no members.
+    /// </summary>
+    /// <returns>The offsets set.</returns>
+    /// <exception cref="NonEmptyGroupException">The group has members.</exception>
+    /// <exception cref="UnknownTopicOrPartitionException">The topic does not exist.</exception>
+    public Task<ImmutableArray<TopicPartitionOffset>> ResetOffsetsAsync(string groupId, string topic, long offset)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        return ResetOffsetsAsync(groupId, topic, async partition =>
+        {
+            var info = await _grainFactory.GetGrain<IPartitionGrain>(partition.ToString()).GetInfoAsync();
+            return Math.Clamp(offset, info.LogStartOffset, info.HighWatermark);
+        });
+    }
+
+    private async Task<ImmutableArray<TopicPartitionOffset>> ResetOffsetsAsync(string groupId, string topic, Func<TopicPartition, Task<long>> offsetOf)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(groupId);
+        TopicName.Validate(topic);
+        var metadata = await Topic(topic).GetMetadataAsync();
+        var partitions = Enumerable.Range(0, metadata.Config.Partitions).Select(p => new TopicPartition(topic, p)).ToList();
+        var offsets = await Task.WhenAll(partitions.Select(async p => new TopicPartitionOffset(p, await offsetOf(p))));
+        await _grainFactory.GetGrain<IConsumerGroupGrain>(groupId).ResetOffsetsAsync([.. offsets]);
+        return [.. offsets];
     }
 
     private ITopicGrain Topic(string topic) => _grainFactory.GetGrain<ITopicGrain>(topic);

@@ -8,10 +8,11 @@ namespace OrleansBroker.Client.Consuming;
 /// <summary>
 /// Reads the partitions assigned to it, in offset order per partition, as an async stream. Keeps one fetch
 /// in flight per partition ahead of the records being handed out, so reading overlaps the broker's long
-/// polls. With a group, it starts from the group's committed offsets and commits its positions.
-/// Not thread-safe: one consumer is read by one loop at a time.
+/// polls. With a group, it starts from the group's committed offsets and commits its positions; either partitions are
+/// assigned by hand (<see cref="AssignAsync(string, CancellationToken)"/>), or the group assigns them
+/// (<see cref="SubscribeAsync"/>). Not thread-safe: one consumer is read by one loop at a time.
 /// </summary>
-public sealed class Consumer : IAsyncDisposable
+public sealed partial class Consumer : IAsyncDisposable
 {
     private readonly IGrainFactory _grainFactory;
     private readonly TopicMetadataCache _metadata;
@@ -48,10 +49,20 @@ public sealed class Consumer : IAsyncDisposable
     /// Adds partitions to the assignment. Each starts at the group's committed offset when there is one,
     /// else where <see cref="ConsumerOptions.AutoOffsetReset"/> says.
     /// </summary>
-    public async Task AssignAsync(IEnumerable<TopicPartition> partitions, CancellationToken cancellationToken = default)
+    /// <exception cref="InvalidOperationException">The consumer subscribed to a group: the group assigns its partitions.</exception>
+    public Task AssignAsync(IEnumerable<TopicPartition> partitions, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var added = partitions.Where(p => !_fetchers.ContainsKey(p)).Distinct().ToImmutableArray();
+        if (Subscribed)
+        {
+            throw new InvalidOperationException("A subscribed consumer's partitions are assigned by its group.");
+        }
+
+        return AddFetchersAsync([.. partitions.Where(p => !_fetchers.ContainsKey(p)).Distinct()], cancellationToken);
+    }
+
+    private async Task AddFetchersAsync(ImmutableArray<TopicPartition> added, CancellationToken cancellationToken)
+    {
         var committed = Options.GroupId is null
             ? []
             : (await Group.FetchOffsetsAsync(added).WaitAsync(cancellationToken)).ToDictionary(o => o.TopicPartition, o => o.Offset);
@@ -64,7 +75,7 @@ public sealed class Consumer : IAsyncDisposable
         }
     }
 
-    /// <summary>Removes partitions from the assignment (their positions are not committed).</summary>
+    /// <summary>Removes manually assigned partitions from the assignment (their positions are not committed).</summary>
     public void Unassign(IEnumerable<TopicPartition> partitions)
     {
         foreach (var partition in partitions)
@@ -101,24 +112,37 @@ public sealed class Consumer : IAsyncDisposable
     public async IAsyncEnumerable<ConsumeResult> ConsumeAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var inFlight = new List<Task<PartitionFetcher>>();
+        var waiting = new List<Task>();
         while (!cancellationToken.IsCancellationRequested)
         {
-            await AutoCommitAsync(cancellationToken);
-            inFlight.Clear();
-            foreach (var fetcher in _fetchers.Values)
+            if (Subscribed)
             {
-                inFlight.Add(fetcher.Pending ??= fetcher.FetchAsync(Options, _timeProvider));
+                await ReconcileAsync(cancellationToken);
             }
 
-            if (inFlight.Count == 0)
+            var assignmentChanged = AssignmentChanged;
+
+            await AutoCommitAsync(cancellationToken);
+            waiting.Clear();
+            foreach (var fetcher in _fetchers.Values)
             {
-                await Task.Delay(Options.MaxWait, _timeProvider, cancellationToken)
-                    .ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.SuppressThrowing);
+                waiting.Add(fetcher.Pending ??= fetcher.FetchAsync(Options, _timeProvider));
+            }
+
+            if (waiting.Count == 0)
+            {
+                await Task.WhenAny(Task.Delay(Options.MaxWait, _timeProvider, cancellationToken), assignmentChanged);
                 continue;
             }
 
-            var completed = await await Task.WhenAny(inFlight).WaitAsync(cancellationToken);
+            // A new assignment from the group wakes the loop even while every fetch waits on the broker.
+            waiting.Add(assignmentChanged);
+            if (await Task.WhenAny(waiting).WaitAsync(cancellationToken) is not Task<PartitionFetcher> fetch)
+            {
+                continue;
+            }
+
+            var completed = await fetch;
             if (!_fetchers.TryGetValue(completed.TopicPartition, out var current) || current != completed)
             {
                 continue;
@@ -146,6 +170,13 @@ public sealed class Consumer : IAsyncDisposable
                 {
                     break;
                 }
+
+                if (assignmentChanged.IsCompleted)
+                {
+                    // Apply the group's change before the next record; the rest of this batch is fetched again.
+                    completed.SeekTo(completed.Position);
+                    break;
+                }
             }
 
             if (reader.Status != BatchStatus.Valid)
@@ -163,6 +194,8 @@ public sealed class Consumer : IAsyncDisposable
 
     /// <summary>Commits offsets (each the next offset to consume) to the group.</summary>
     /// <exception cref="InvalidOperationException">The consumer has no group.</exception>
+    /// <exception cref="UnknownMemberException">A subscribed consumer is no longer (or not yet again) in its group.</exception>
+    /// <exception cref="IllegalGenerationException">A subscribed consumer no longer owns a partition, or a rebalance moved on.</exception>
     public async Task CommitAsync(IEnumerable<TopicPartitionOffset> offsets, CancellationToken cancellationToken = default)
     {
         if (Options.GroupId is null)
@@ -170,11 +203,15 @@ public sealed class Consumer : IAsyncDisposable
             throw new InvalidOperationException("A consumer without a group id cannot commit offsets.");
         }
 
-        await Group.CommitOffsetsAsync([.. offsets]).WaitAsync(cancellationToken);
+        ImmutableArray<TopicPartitionOffset> batch = [.. offsets];
+        await (Subscribed ? CommitAsMemberAsync(batch) : Group.CommitOffsetsAsync(batch)).WaitAsync(cancellationToken);
         _lastCommit = _timeProvider.GetTimestamp();
     }
 
-    /// <summary>Commits positions when auto-commit is on, then stops.</summary>
+    /// <summary>
+    /// Stops heartbeats, commits positions when auto-commit is on, and leaves the group (a static member stays: see
+    /// <see cref="ConsumerOptions.GroupInstanceId"/>).
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (_disposed)
@@ -183,9 +220,15 @@ public sealed class Consumer : IAsyncDisposable
         }
 
         _disposed = true;
+        await StopMembershipAsync();
         if (Options.GroupId is not null && Options.EnableAutoCommit && _fetchers.Count > 0)
         {
-            await CommitAsync();
+            await TryCommitAsync(_fetchers.Values.Select(f => new TopicPartitionOffset(f.TopicPartition, f.Position)), CancellationToken.None);
+        }
+
+        if (Subscribed)
+        {
+            await LeaveAsync();
         }
     }
 
@@ -200,7 +243,8 @@ public sealed class Consumer : IAsyncDisposable
     {
         if (Options.GroupId is not null && Options.EnableAutoCommit && _timeProvider.GetElapsedTime(_lastCommit) >= Options.AutoCommitInterval)
         {
-            await CommitAsync(cancellationToken);
+            await TryCommitAsync(_fetchers.Values.Select(f => new TopicPartitionOffset(f.TopicPartition, f.Position)), cancellationToken);
+            _lastCommit = _timeProvider.GetTimestamp();
         }
     }
 

@@ -28,6 +28,9 @@ public sealed class BrokerOptions
 
     /// <summary>Settings of queue groups. Default: see <see cref="QueueOptions"/>.</summary>
     public QueueOptions Queues { get; set; } = new();
+
+    /// <summary>How often consumer group members heartbeat (at most a third of a member's session timeout). Default: 00:00:03.</summary>
+    public TimeSpan GroupHeartbeatInterval { get; set; } = TimeSpan.FromSeconds(3);
 }
 
 /// <summary>Fails the silo's start when <see cref="BrokerOptions"/> are out of range.</summary>
@@ -63,6 +66,10 @@ public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
         }
 
         failures.AddRange(options.Queues.Validate());
+        if (options.GroupHeartbeatInterval <= TimeSpan.Zero)
+        {
+            failures.Add("Broker:GroupHeartbeatInterval must be positive.");
+        }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
