@@ -39,6 +39,7 @@ public sealed class GroupConsumerTests(GroupClusterFixture fixture)
 
         // c crashes: no leave, no commit, no heartbeat. Its partitions move once its session ends, not before.
         await c.StopAsync(leave: false);
+        tracker.Crashed("c");
         await ProduceAsync(topic, 1200, 600);
         for (var step = 0; step < 2; step++)
         {
@@ -205,6 +206,18 @@ public sealed class GroupConsumerTests(GroupClusterFixture fixture)
             }
 
             return Task.CompletedTask;
+        }
+
+        /// <summary>A crashed member processes nothing more: what it owned is free, whether or not its revoke callback ran.</summary>
+        public void Crashed(string member)
+        {
+            lock (_lock)
+            {
+                foreach (var partition in _owners.Where(o => o.Value == member).Select(o => o.Key).ToList())
+                {
+                    _owners.Remove(partition);
+                }
+            }
         }
 
         public Task RevokedAsync(string member, IReadOnlyCollection<TopicPartition> partitions)
