@@ -143,10 +143,6 @@ public sealed class QueueConsumer : IAsyncDisposable
 
         _disposed = true;
         await _ackTimer.DisposeAsync();
-
-        // An acquire still in flight may yet lease records: let it land, so they are among those released below.
-        await ((Task)Task.WhenAll(_partitions.Select(p => p.Pending ?? Task.FromResult(p))))
-            .ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.SuppressThrowing);
         await Task.WhenAll(_partitions.Select(p => p.FlushAcksAsync()));
         await Task.WhenAll(_partitions.Select(p => p.ReleaseHeldAsync()));
     }
