@@ -301,6 +301,35 @@ public sealed partial class Consumer
         stop.Dispose();
     }
 
+    /// <summary>
+    /// One last heartbeat after the loop stopped, to learn the current generation: the final commit is then accepted
+    /// for every partition the group still counts as ours, even when a rebalance started meanwhile.
+    /// </summary>
+    private async Task RefreshGenerationAsync()
+    {
+        string? memberId;
+        int generation;
+        ImmutableArray<TopicPartition> owned;
+        lock (_groupLock)
+        {
+            memberId = _memberId;
+            generation = _applied is { } applied && applied.MemberId == memberId ? applied.Generation : -1;
+            owned = [.. _owned];
+        }
+
+        if (memberId is not null)
+        {
+            try
+            {
+                Publish(await Group.HeartbeatAsync(memberId, generation, owned));
+            }
+            catch (BrokerException exception) when (exception is UnknownMemberException or FencedInstanceIdException)
+            {
+                // No longer a member: the commit that follows is refused and dropped, as it must be.
+            }
+        }
+    }
+
     private async Task LeaveAsync()
     {
         var memberId = MemberId;

@@ -66,12 +66,19 @@ public sealed partial class Consumer : IAsyncDisposable
         var committed = Options.GroupId is null
             ? []
             : (await Group.FetchOffsetsAsync(added).WaitAsync(cancellationToken)).ToDictionary(o => o.TopicPartition, o => o.Offset);
+        var fetchers = new List<PartitionFetcher>(added.Length);
         foreach (var partition in added)
         {
             var fetcher = new PartitionFetcher(partition, _grainFactory.GetGrain<IPartitionGrain>(partition.ToString()));
             var start = committed.TryGetValue(partition, out var offset) ? offset : await ResetOffsetAsync(fetcher, cancellationToken);
             fetcher.SeekTo(start);
-            _fetchers[partition] = fetcher;
+            fetchers.Add(fetcher);
+        }
+
+        // All or nothing: a cancelled call adds no partition, so none is read (or revoked) without being announced.
+        foreach (var fetcher in fetchers)
+        {
+            _fetchers[fetcher.TopicPartition] = fetcher;
         }
     }
 
@@ -209,7 +216,8 @@ public sealed partial class Consumer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Stops heartbeats, commits positions when auto-commit is on, and leaves the group (a static member stays: see
+    /// Stops heartbeats, hands its partitions to <see cref="ConsumerOptions.PartitionsRevoked"/>, commits positions when
+    /// auto-commit is on, and leaves the group (a static member stays: see
     /// <see cref="ConsumerOptions.GroupInstanceId"/>).
     /// </summary>
     public async ValueTask DisposeAsync()
@@ -221,6 +229,16 @@ public sealed partial class Consumer : IAsyncDisposable
 
         _disposed = true;
         await StopMembershipAsync();
+        if (Subscribed)
+        {
+            await RefreshGenerationAsync();
+        }
+
+        if (Subscribed && _fetchers.Count > 0 && Options.PartitionsRevoked is { } onRevoked)
+        {
+            await onRevoked(_fetchers.Keys.ToList());
+        }
+
         if (Options.GroupId is not null && Options.EnableAutoCommit && _fetchers.Count > 0)
         {
             await TryCommitAsync(_fetchers.Values.Select(f => new TopicPartitionOffset(f.TopicPartition, f.Position)), CancellationToken.None);

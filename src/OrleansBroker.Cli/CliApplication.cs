@@ -40,6 +40,7 @@ internal static class CliApplication
         root.Subcommands.Add(TopicsCommand.Create());
         root.Subcommands.Add(ProduceCommand.Create());
         root.Subcommands.Add(ConsumeCommand.Create());
+        root.Subcommands.Add(GroupsCommand.Create());
         root.Subcommands.Add(QueueCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         return root;

@@ -7,7 +7,8 @@ namespace OrleansBroker.Cli.Bench;
 /// <param name="Producers">How many producers share the records (produce bench).</param>
 /// <param name="Rate">Records per second (e2e bench).</param>
 /// <param name="Partitions">The partition count of a topic the bench creates.</param>
-internal sealed record BenchSettings(string Topic, long Records, int RecordSize, int Producers, int Rate, int Partitions)
+/// <param name="Consumers">How many consumers share the group (group bench).</param>
+internal sealed record BenchSettings(string Topic, long Records, int RecordSize, int Producers, int Rate, int Partitions, int Consumers)
 {
     public async Task EnsureTopicAsync(Client.BrokerClient client)
     {

@@ -35,13 +35,13 @@ internal static class QueueBench
         };
         command.SetBrokerAction((client, result, cancellationToken) => RunAsync(
             client,
-            new BenchSettings(result.GetRequiredValue(topic), result.GetValue(records), result.GetValue(recordSize), Producers: 1, Rate: 0, Partitions: 0),
-            result.GetValue(consumers),
+            new BenchSettings(
+                result.GetRequiredValue(topic), result.GetValue(records), result.GetValue(recordSize), Producers: 1, Rate: 0, Partitions: 0, result.GetValue(consumers)),
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(BrokerClient client, BenchSettings settings, int consumers, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(BrokerClient client, BenchSettings settings, CancellationToken cancellationToken)
     {
         var description = await client.Admin.DescribeTopicAsync(settings.Topic);
         var target = Math.Min(settings.Records, description.Partitions.Sum(p => p.HighWatermark - p.LogStartOffset));
@@ -52,7 +52,7 @@ internal static class QueueBench
         }
 
         var group = string.Create(CultureInfo.InvariantCulture, $"bench-{Guid.NewGuid():N}");
-        var members = Enumerable.Range(0, consumers).Select(_ => client.CreateQueueConsumer(group, settings.Topic)).ToList();
+        var members = Enumerable.Range(0, settings.Consumers).Select(_ => client.CreateQueueConsumer(group, settings.Topic)).ToList();
         var remaining = target;
         var acknowledged = 0L;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -71,7 +71,7 @@ internal static class QueueBench
         }
 
         await BenchReport.WriteAsync(
-            "queue", settings, acknowledged, elapsed, latency: null, string.Create(CultureInfo.InvariantCulture, $"consumers={consumers} group={group}"));
+            "queue", settings, acknowledged, elapsed, latency: null, string.Create(CultureInfo.InvariantCulture, $"consumers={settings.Consumers} group={group}"));
         return acknowledged == target ? ExitCodes.Success : ExitCodes.Failure;
 
         async Task ReadAsync(QueueConsumer member)

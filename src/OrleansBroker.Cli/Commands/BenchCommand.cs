@@ -5,7 +5,7 @@ using OrleansBroker.Client;
 
 namespace OrleansBroker.Cli.Commands;
 
-/// <summary><c>obroker bench produce|consume|e2e|queue</c>.</summary>
+/// <summary><c>obroker bench produce|consume|group|queue|e2e</c>.</summary>
 internal static class BenchCommand
 {
     public static Command Create()
@@ -22,6 +22,11 @@ internal static class BenchCommand
             "consume",
             "Read --records records from the beginning of every partition (run 'bench produce' first); reports throughput.",
             ConsumeBench.RunAsync));
+        bench.Subcommands.Add(CreateBench(
+            "group",
+            "--consumers consumers in one new consumer group (one process) read --records records from the beginning (run 'bench produce' first); "
+            + "reports their total throughput.",
+            GroupBench.RunAsync));
         bench.Subcommands.Add(CreateBench(
             "e2e",
             "One consumer waits at the end of the topic while one producer sends --records records at --rate records/s, "
@@ -45,7 +50,9 @@ internal static class BenchCommand
             new Option<int>("--rate") { Description = "Records per second the producer sends (e2e).", DefaultValueFactory = _ => 10_000 }, 1);
         var partitions = CliOptions.AtLeast(
             new Option<int>("--partitions", "-p") { Description = "Partitions of the topic when the bench creates it.", DefaultValueFactory = _ => 4 }, 1);
-        var command = new Command(name, description) { topic, records, recordSize, producers, rate, partitions };
+        var consumers = CliOptions.AtLeast(
+            new Option<int>("--consumers") { Description = "How many consumers share the group (group).", DefaultValueFactory = _ => 4 }, 1);
+        var command = new Command(name, description) { topic, records, recordSize, producers, rate, partitions, consumers };
         command.SetBrokerAction((client, result, cancellationToken) => run(
             client,
             new BenchSettings(
@@ -54,7 +61,8 @@ internal static class BenchCommand
                 result.GetValue(recordSize),
                 result.GetValue(producers),
                 result.GetValue(rate),
-                result.GetValue(partitions)),
+                result.GetValue(partitions),
+                result.GetValue(consumers)),
             cancellationToken));
         return command;
     }

@@ -18,7 +18,8 @@ internal static class ConsumeCommand
         var topic = CliOptions.TopicArgument("The topic to consume (all of its partitions).");
         var group = new Option<string?>("--group", "-g")
         {
-            Description = "A consumer group: start from its committed offsets, and commit what was printed on exit (also on Ctrl+C).",
+            Description = "Join this consumer group: it shares the topic's partitions among its members; start from its committed "
+                + "offsets, and commit what was printed when a partition moves away and on exit (also on Ctrl+C).",
         };
         var fromBeginning = new Option<bool>("--from-beginning")
         {
@@ -66,6 +67,9 @@ internal static class ConsumeCommand
     {
         public async Task<int> RunAsync(CancellationToken cancellationToken)
         {
+            var stdout = Console.OpenStandardOutput();
+            await using var output = new BufferedStream(stdout, 64 * 1024);
+            Consumer? self = null;
             await using var consumer = client.CreateConsumer(new ConsumerOptions
             {
                 GroupId = group,
@@ -73,11 +77,24 @@ internal static class ConsumeCommand
 
                 // Only what reached standard output is committed, once it is flushed: never a record still in a buffer.
                 EnableAutoCommit = false,
-            });
-            await consumer.AssignAsync(topic, cancellationToken);
 
-            var stdout = Console.OpenStandardOutput();
-            await using var output = new BufferedStream(stdout, 64 * 1024);
+                // The group moves partitions to other members: print and commit what we read of them first.
+                PartitionsRevoked = async revoked =>
+                {
+                    await output.FlushAsync(CancellationToken.None);
+                    await self!.CommitAsync(revoked.Select(p => new TopicPartitionOffset(p, self.Position(p))), CancellationToken.None);
+                },
+            });
+            self = consumer;
+            if (group is null)
+            {
+                await consumer.AssignAsync(topic, cancellationToken);
+            }
+            else
+            {
+                await consumer.SubscribeAsync([topic], cancellationToken);
+            }
+
             var count = 0L;
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             try
@@ -110,10 +127,6 @@ internal static class ConsumeCommand
             }
 
             await output.FlushAsync(CancellationToken.None);
-            if (group is not null)
-            {
-                await consumer.CommitAsync(CancellationToken.None);
-            }
 
             await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Processed a total of {count} messages"));
             return ExitCodes.Success;

@@ -49,7 +49,7 @@ public sealed class ConsumerGroupProtocolTests(GroupClusterFixture fixture)
         await b.HeartbeatAsync();
 
         var described = await group.DescribeAsync();
-        Assert.Equal([a.Id, b.Id], described.Members.Select(m => m.MemberId).Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { a.Id, b.Id }.Order(StringComparer.Ordinal), described.Members.Select(m => m.MemberId).Order(StringComparer.Ordinal));
         await Assert.ThrowsAsync<UnknownMemberException>(() => c.HeartbeatAsync());
         await SettleAsync(group, a, b);
         Assert.Subset(a.Owned.Concat(b.Owned).ToHashSet(), lost);

@@ -1,0 +1,93 @@
+using System.Reflection;
+
+namespace OrleansBroker.Grains.Tests.Groups;
+
+/// <summary>
+/// One client's view of the cluster whose calls to consumer groups can be cut, as a crashed or partitioned process
+/// stops making them; and a barrier for "a heartbeat sent after now has completed".
+/// </summary>
+public class CuttableGroupConnection : DispatchProxy
+{
+    private readonly Lock _lock = new();
+    private readonly List<TaskCompletionSource> _heartbeatWaiters = [];
+    private IGrainFactory _factory = null!;
+
+    public bool IsCut { get; set; }
+
+    public IGrainFactory GrainFactory { get; private set; } = null!;
+
+    public static CuttableGroupConnection Create(IGrainFactory factory)
+    {
+        var proxy = Create<IGrainFactory, CuttableGroupConnection>();
+        var connection = (CuttableGroupConnection)(object)proxy;
+        connection._factory = factory;
+        connection.GrainFactory = proxy;
+        return connection;
+    }
+
+    /// <summary>Completes when a heartbeat that starts after this call has been answered.</summary>
+    public Task NextHeartbeatAsync()
+    {
+        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lock)
+        {
+            _heartbeatWaiters.Add(waiter);
+        }
+
+        return waiter.Task;
+    }
+
+    protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+    {
+        var result = targetMethod!.Invoke(_factory, args);
+        return result is IConsumerGroupGrain group ? CuttableGroupGrain.Wrap(group, this) : result;
+    }
+
+    private async Task<GroupAssignment> ObserveHeartbeatAsync(Task<GroupAssignment> heartbeat)
+    {
+        List<TaskCompletionSource> waiters;
+        lock (_lock)
+        {
+            waiters = [.. _heartbeatWaiters];
+            _heartbeatWaiters.Clear();
+        }
+
+        var response = await heartbeat;
+        waiters.ForEach(w => w.TrySetResult());
+        return response;
+    }
+
+    /// <summary>Forwards group grain calls, fails them as timeouts while cut, and reports heartbeats.</summary>
+    public class CuttableGroupGrain : DispatchProxy
+    {
+        private IConsumerGroupGrain _grain = null!;
+        private CuttableGroupConnection _connection = null!;
+
+        public static IConsumerGroupGrain Wrap(IConsumerGroupGrain grain, CuttableGroupConnection connection)
+        {
+            var proxy = Create<IConsumerGroupGrain, CuttableGroupGrain>();
+            var cuttable = (CuttableGroupGrain)(object)proxy;
+            cuttable._grain = grain;
+            cuttable._connection = connection;
+            return proxy;
+        }
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+        {
+            if (_connection.IsCut)
+            {
+                var failure = new TimeoutException("The connection to the group is cut.");
+                return targetMethod!.ReturnType == typeof(Task)
+                    ? Task.FromException(failure)
+                    : typeof(Task).GetMethods().Single(m => m.Name == nameof(Task.FromException) && m.IsGenericMethod)
+                        .MakeGenericMethod(targetMethod.ReturnType.GetGenericArguments()[0])
+                        .Invoke(null, [failure]);
+            }
+
+            var result = targetMethod!.Invoke(_grain, args);
+            return targetMethod.Name == nameof(IConsumerGroupGrain.HeartbeatAsync)
+                ? _connection.ObserveHeartbeatAsync((Task<GroupAssignment>)result!)
+                : result;
+        }
+    }
+}

@@ -1,0 +1,272 @@
+using System.Globalization;
+using System.Text;
+using OrleansBroker.Client;
+using OrleansBroker.Client.Consuming;
+using OrleansBroker.Grains.Tests.Cluster;
+
+namespace OrleansBroker.Grains.Tests.Groups;
+
+/// <summary>Real <see cref="Consumer"/>s in groups; the silos' fake clock decides when a silent member's session ends.</summary>
+[Collection(GroupClusterDefinition.Name)]
+public sealed class GroupConsumerTests(GroupClusterFixture fixture)
+{
+    private const int Partitions = 6;
+    private static readonly TimeSpan Session = TimeSpan.FromSeconds(10);
+
+    // Only a bound on a broken run: every wait ends on an event, long before this.
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Members_that_join_leave_and_crash_process_every_record_at_least_once_and_never_share_a_partition()
+    {
+        var topic = await NewTopicAsync();
+        var group = GroupClusterFixture.NewGroup();
+        var tracker = new Tracker();
+        var committed = new List<IReadOnlyDictionary<TopicPartition, long>>();
+        await ProduceAsync(topic, 0, 600);
+        var a = await StartAsync("a", topic, group, tracker);
+        var b = await StartAsync("b", topic, group, tracker);
+        var c = await StartAsync("c", topic, group, tracker);
+        await tracker.SeenAsync(600);
+        committed.Add(await CommittedAsync(group, topic));
+
+        // b leaves in an orderly way and d joins.
+        await b.StopAsync(leave: true);
+        var d = await StartAsync("d", topic, group, tracker);
+        await ProduceAsync(topic, 600, 600);
+        await tracker.SeenAsync(1200);
+        committed.Add(await CommittedAsync(group, topic));
+
+        // c crashes: no leave, no commit, no heartbeat. Its partitions move once its session ends, not before.
+        await c.StopAsync(leave: false);
+        tracker.Crashed("c");
+        await ProduceAsync(topic, 1200, 600);
+        for (var step = 0; step < 2; step++)
+        {
+            // Advance less than a session, then wait for heartbeats sent after it: a and d stay, c's silence adds up.
+            fixture.Clock.Advance(Session * 0.6);
+            await Task.WhenAll(a.Connection.NextHeartbeatAsync(), d.Connection.NextHeartbeatAsync()).WaitAsync(Patience, TestContext.Current.CancellationToken);
+        }
+
+        await tracker.SeenAsync(1800);
+        committed.Add(await CommittedAsync(group, topic));
+        var described = await fixture.Broker.Admin.DescribeGroupAsync(group);
+        await a.StopAsync(leave: true);
+        await d.StopAsync(leave: true);
+        committed.Add(await CommittedAsync(group, topic));
+
+        Assert.True(tracker.Violations.Count == 0, string.Join("\n", tracker.Violations));
+        Assert.Equal(
+            [.. Enumerable.Range(0, Partitions).SelectMany(p => Enumerable.Range(0, 300).Select(o => (p, (long)o)))],
+            tracker.Seen.Order().ToList());
+        Assert.Equal(
+            new[] { a.MemberId, d.MemberId }.Order(StringComparer.Ordinal),
+            described.Members.Select(m => m.MemberId).Order(StringComparer.Ordinal));
+        foreach (var (earlier, later) in committed.Zip(committed.Skip(1)))
+        {
+            Assert.All(earlier, e => Assert.True(later[e.Key] >= e.Value, $"{e.Key} went back from {e.Value} to {later[e.Key]}"));
+        }
+
+        Assert.All(committed[^1], c => Assert.Equal(300, c.Value));
+    }
+
+    [Fact]
+    public async Task Two_groups_on_one_topic_each_receive_every_record()
+    {
+        var topic = await NewTopicAsync();
+        await ProduceAsync(topic, 0, 300);
+        var first = new Tracker();
+        var second = new Tracker();
+        var members = new[]
+        {
+            await StartAsync("1a", topic, "first-" + topic, first),
+            await StartAsync("1b", topic, "first-" + topic, first),
+            await StartAsync("2a", topic, "second-" + topic, second),
+        };
+
+        await first.SeenAsync(300);
+        await second.SeenAsync(300);
+        foreach (var member in members)
+        {
+            await member.StopAsync(leave: true);
+        }
+
+        Assert.True(first.Violations.Count == 0, string.Join("\n", first.Violations));
+        Assert.True(second.Violations.Count == 0, string.Join("\n", second.Violations));
+        Assert.Equal(300, first.Seen.Count);
+        Assert.Equal(300, second.Seen.Count);
+    }
+
+    private async Task<string> NewTopicAsync()
+    {
+        var topic = BrokerClusterFixture.NewTopic();
+        await fixture.Broker.Admin.CreateTopicAsync(topic, new TopicConfig { Partitions = Partitions });
+        return topic;
+    }
+
+    private async Task ProduceAsync(string topic, int from, int count)
+    {
+        await using var producer = fixture.Broker.CreateProducer();
+        await Task.WhenAll(Enumerable.Range(from, count).Select(i => producer.ProduceAsync(
+            new TopicPartition(topic, i % Partitions), null, Encoding.UTF8.GetBytes(i.ToString(CultureInfo.InvariantCulture))).AsTask()));
+    }
+
+    private async Task<IReadOnlyDictionary<TopicPartition, long>> CommittedAsync(string group, string topic) =>
+        (await fixture.Broker.Admin.ListCommittedOffsetsAsync(group, Enumerable.Range(0, Partitions).Select(p => new TopicPartition(topic, p))))
+            .ToDictionary(o => o.TopicPartition, o => o.Offset);
+
+    private async Task<RunningMember> StartAsync(string name, string topic, string group, Tracker tracker)
+    {
+        var connection = CuttableGroupConnection.Create(fixture.Cluster.Client);
+        var consumer = new BrokerClient(connection.GrainFactory).CreateConsumer(new ConsumerOptions
+        {
+            GroupId = group,
+            SessionTimeout = Session,
+            AutoCommitInterval = TimeSpan.FromMilliseconds(20),
+            MaxWait = TimeSpan.FromMilliseconds(200),
+            PartitionsAssigned = partitions => tracker.AssignedAsync(name, partitions),
+            PartitionsRevoked = partitions => tracker.RevokedAsync(name, partitions),
+            PartitionsLost = partitions => tracker.RevokedAsync(name, partitions),
+        });
+        await consumer.SubscribeAsync([topic], TestContext.Current.CancellationToken);
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var loop = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var record in consumer.ConsumeAsync(stop.Token))
+                {
+                    tracker.Processed(name, record.TopicPartition, record.Offset);
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // Stopped by the test.
+            }
+        }, TestContext.Current.CancellationToken);
+        return new RunningMember(consumer, connection, stop, loop);
+    }
+
+    private sealed class RunningMember(Consumer consumer, CuttableGroupConnection connection, CancellationTokenSource stop, Task loop)
+    {
+        public string MemberId { get; } = consumer.MemberId!;
+
+        public CuttableGroupConnection Connection => connection;
+
+        public async Task StopAsync(bool leave)
+        {
+            connection.IsCut = !leave;
+            await stop.CancelAsync();
+            await loop.WaitAsync(Patience);
+            stop.Dispose();
+            if (leave)
+            {
+                await consumer.DisposeAsync().AsTask().WaitAsync(Patience);
+            }
+            else
+            {
+                // A crashed member cannot reach its group; disposing only ends its (cut) heartbeat loop.
+                await Assert.ThrowsAnyAsync<TimeoutException>(async () => await consumer.DisposeAsync());
+            }
+        }
+    }
+
+    /// <summary>Who owns each partition, by the callbacks; every processed record; and every breach of exclusive ownership.</summary>
+    private sealed class Tracker
+    {
+        private readonly Lock _lock = new();
+        private readonly Dictionary<TopicPartition, string> _owners = [];
+        private readonly HashSet<(int Partition, long Offset)> _seen = [];
+        private readonly List<(int Count, TaskCompletionSource Done)> _waiters = [];
+
+        public List<string> Violations { get; } = [];
+
+        public IReadOnlyCollection<(int Partition, long Offset)> Seen
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return [.. _seen];
+                }
+            }
+        }
+
+        public Task AssignedAsync(string member, IReadOnlyCollection<TopicPartition> partitions)
+        {
+            lock (_lock)
+            {
+                foreach (var partition in partitions)
+                {
+                    if (!_owners.TryAdd(partition, member))
+                    {
+                        Violations.Add($"{member} was given {partition} while {_owners[partition]} owned it");
+                    }
+                }
+            }
+
+            return Task.CompletedTask;
+        }
+
+        /// <summary>A crashed member processes nothing more: what it owned is free, whether or not its revoke callback ran.</summary>
+        public void Crashed(string member)
+        {
+            lock (_lock)
+            {
+                foreach (var partition in _owners.Where(o => o.Value == member).Select(o => o.Key).ToList())
+                {
+                    _owners.Remove(partition);
+                }
+            }
+        }
+
+        public Task RevokedAsync(string member, IReadOnlyCollection<TopicPartition> partitions)
+        {
+            lock (_lock)
+            {
+                foreach (var partition in partitions)
+                {
+                    if (!_owners.Remove(partition, out var owner) || owner != member)
+                    {
+                        Violations.Add($"{member} gave up {partition}, which it did not own");
+                    }
+                }
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public void Processed(string member, TopicPartition partition, long offset)
+        {
+            lock (_lock)
+            {
+                if (!_owners.TryGetValue(partition, out var owner) || owner != member)
+                {
+                    Violations.Add($"{member} processed {partition}@{offset} without owning it");
+                }
+
+                _seen.Add((partition.Partition, offset));
+                foreach (var waiter in _waiters.Where(w => _seen.Count >= w.Count))
+                {
+                    waiter.Done.TrySetResult();
+                }
+            }
+        }
+
+        public Task SeenAsync(int count)
+        {
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_lock)
+            {
+                if (_seen.Count >= count)
+                {
+                    return Task.CompletedTask;
+                }
+
+                _waiters.Add((count, done));
+            }
+
+            return done.Task.WaitAsync(Patience, TestContext.Current.CancellationToken);
+        }
+    }
+}
