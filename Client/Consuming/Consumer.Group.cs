@@ -222,19 +222,27 @@ public sealed partial class Consumer
                 await onRevoked(revoked);
             }
 
-            if (Options.EnableAutoCommit)
-            {
-                await TryCommitAsync(revoked.Select(p => new TopicPartitionOffset(p, _fetchers[p].Position)), cancellationToken);
-            }
-
+            // The fetchers go before the commit awaits: a cancelled commit must not leave them to be revoked again on
+            // dispose. The group still counts them as owned until the commit is done, so no one else reads them yet.
+            var positions = revoked.Select(p => new TopicPartitionOffset(p, _fetchers[p].Position)).ToList();
             foreach (var partition in revoked)
             {
                 _fetchers.Remove(partition);
             }
 
-            lock (_groupLock)
+            try
             {
-                _owned.ExceptWith(revoked);
+                if (Options.EnableAutoCommit)
+                {
+                    await TryCommitAsync(positions, cancellationToken);
+                }
+            }
+            finally
+            {
+                lock (_groupLock)
+                {
+                    _owned.ExceptWith(revoked);
+                }
             }
         }
 
