@@ -10,6 +10,22 @@ namespace OrleansBroker.Cli.Bench;
 /// <param name="Consumers">How many consumers share the group (group bench).</param>
 internal sealed record BenchSettings(string Topic, long Records, int RecordSize, int Producers, int Rate, int Partitions, int Consumers)
 {
+    /// <summary>A bench that stops receiving records ends and reports what it read rather than hang.</summary>
+    public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>How many records a reading bench reads: <see cref="Records"/>, capped by what the topic holds; 0 (said on standard error) when it holds none.</summary>
+    public async Task<long> ReadTargetAsync(Client.BrokerClient client)
+    {
+        var description = await client.Admin.DescribeTopicAsync(Topic);
+        var target = Math.Min(Records, description.Partitions.Sum(p => p.HighWatermark - p.LogStartOffset));
+        if (target == 0)
+        {
+            await Console.Error.WriteLineAsync($"obroker: topic '{Topic}' has no records to read; run 'obroker bench produce' first.");
+        }
+
+        return target;
+    }
+
     public async Task EnsureTopicAsync(Client.BrokerClient client)
     {
         try

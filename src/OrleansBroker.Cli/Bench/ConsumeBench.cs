@@ -8,18 +8,13 @@ namespace OrleansBroker.Cli.Bench;
 /// <summary><c>bench consume</c>: reads records from the beginning of every partition; reports throughput.</summary>
 internal static class ConsumeBench
 {
-    // A bench that stops receiving records ends and reports what it read rather than hang.
-    private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(15);
 
     public static async Task<int> RunAsync(BrokerClient client, BenchSettings settings, CancellationToken cancellationToken)
     {
         await settings.EnsureTopicAsync(client);
-        var description = await client.Admin.DescribeTopicAsync(settings.Topic);
-        var available = description.Partitions.Sum(p => p.HighWatermark - p.LogStartOffset);
-        var target = Math.Min(settings.Records, available);
+        var target = await settings.ReadTargetAsync(client);
         if (target == 0)
         {
-            await Console.Error.WriteLineAsync($"obroker: topic '{settings.Topic}' has no records to read; run 'obroker bench produce' first.");
             return ExitCodes.Failure;
         }
 
@@ -31,7 +26,7 @@ internal static class ConsumeBench
         await using (ProgressDisplay.Start("consume", () => Volatile.Read(ref count), settings.RecordSize))
         {
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            stop.CancelAfter(IdleTimeout);
+            stop.CancelAfter(BenchSettings.IdleTimeout);
             try
             {
                 await foreach (var record in consumer.ConsumeAsync(stop.Token))
@@ -47,7 +42,7 @@ internal static class ConsumeBench
                     // Re-arming the idle timer costs more than reading a record: do it once per few thousand.
                     if ((consumed & 4095) == 0)
                     {
-                        stop.CancelAfter(IdleTimeout);
+                        stop.CancelAfter(BenchSettings.IdleTimeout);
                     }
                 }
             }

@@ -16,9 +16,6 @@ internal static class EndToEndBench
 {
     public const int StampSize = sizeof(long);
 
-    // After the last record is sent, the consumer gets this long without a record before the bench ends short.
-    private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(15);
-
     public static async Task<int> RunAsync(BrokerClient client, BenchSettings settings, CancellationToken cancellationToken)
     {
         await settings.EnsureTopicAsync(client);
@@ -43,7 +40,7 @@ internal static class EndToEndBench
             sent = await SendAtRateAsync(producer, window, settings, payload, cancellationToken);
             await window.DrainAsync();
             var producing = Stopwatch.GetElapsedTime(started);
-            stopConsumer.CancelAfter(IdleTimeout);
+            stopConsumer.CancelAfter(BenchSettings.IdleTimeout);
             await receiving;
 
             var fields = string.Create(

@@ -8,17 +8,13 @@ namespace OrleansBroker.Cli.Bench;
 /// <summary><c>bench group</c>: several consumers of one new consumer group read the topic from the beginning; reports their total throughput.</summary>
 internal static class GroupBench
 {
-    // A bench that stops receiving records ends and reports what it read rather than hang.
-    private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(15);
 
     public static async Task<int> RunAsync(BrokerClient client, BenchSettings settings, CancellationToken cancellationToken)
     {
         await settings.EnsureTopicAsync(client);
-        var description = await client.Admin.DescribeTopicAsync(settings.Topic);
-        var target = Math.Min(settings.Records, description.Partitions.Sum(p => p.HighWatermark - p.LogStartOffset));
+        var target = await settings.ReadTargetAsync(client);
         if (target == 0)
         {
-            await Console.Error.WriteLineAsync($"obroker: topic '{settings.Topic}' has no records to read; run 'obroker bench produce' first.");
             return ExitCodes.Failure;
         }
 
@@ -36,7 +32,7 @@ internal static class GroupBench
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         await using (ProgressDisplay.Start("group", () => Volatile.Read(ref count), settings.RecordSize))
         {
-            stop.CancelAfter(IdleTimeout);
+            stop.CancelAfter(BenchSettings.IdleTimeout);
             await Task.WhenAll(consumers.Select(consumer => Task.Run(() => ConsumeAsync(consumer), CancellationToken.None)));
         }
 
@@ -72,7 +68,7 @@ internal static class GroupBench
                     // Re-arming the idle timer costs more than reading a record: do it once per few thousand.
                     if ((consumed & 4095) == 0)
                     {
-                        stop.CancelAfter(IdleTimeout);
+                        stop.CancelAfter(BenchSettings.IdleTimeout);
                     }
                 }
             }

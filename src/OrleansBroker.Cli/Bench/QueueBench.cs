@@ -14,8 +14,6 @@ namespace OrleansBroker.Cli.Bench;
 /// </summary>
 internal static class QueueBench
 {
-    // A bench that stops receiving records ends and reports what it read rather than hang.
-    private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(15);
 
     public static Command CreateCommand()
     {
@@ -43,11 +41,9 @@ internal static class QueueBench
 
     private static async Task<int> RunAsync(BrokerClient client, BenchSettings settings, CancellationToken cancellationToken)
     {
-        var description = await client.Admin.DescribeTopicAsync(settings.Topic);
-        var target = Math.Min(settings.Records, description.Partitions.Sum(p => p.HighWatermark - p.LogStartOffset));
+        var target = await settings.ReadTargetAsync(client);
         if (target == 0)
         {
-            await Console.Error.WriteLineAsync($"obroker: topic '{settings.Topic}' has no records to read; run 'obroker bench produce' first.");
             return ExitCodes.Failure;
         }
 
@@ -60,7 +56,7 @@ internal static class QueueBench
         var finished = 0L;
         await using (ProgressDisplay.Start("queue", () => Volatile.Read(ref acknowledged), settings.RecordSize))
         {
-            stop.CancelAfter(IdleTimeout);
+            stop.CancelAfter(BenchSettings.IdleTimeout);
             await Task.WhenAll(members.Select(member => Task.Run(() => ReadAsync(member), CancellationToken.None)));
         }
 
@@ -95,7 +91,7 @@ internal static class QueueBench
                     // Re-arming the idle timer costs more than a record: do it once per few thousand.
                     if ((left & 4095) == 0)
                     {
-                        stop.CancelAfter(IdleTimeout);
+                        stop.CancelAfter(BenchSettings.IdleTimeout);
                     }
                 }
             }

@@ -95,40 +95,17 @@ internal static class ConsumeCommand
                 await consumer.SubscribeAsync([topic], cancellationToken);
             }
 
-            var count = 0L;
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            try
-            {
-                stop.CancelAfter(idleTimeout);
-                await using var records = consumer.ConsumeAsync(stop.Token).GetAsyncEnumerator(stop.Token);
-                while (count < maxMessages)
+            await PrintLoop.RunAsync(
+                consumer.ConsumeAsync,
+                output,
+                maxMessages,
+                idleTimeout,
+                record =>
                 {
-                    // Output is buffered while records stream in, and flushed whenever the consumer has to wait for
-                    // more, so someone watching sees every record that has arrived.
-                    var next = records.MoveNextAsync();
-                    if (!next.IsCompleted)
-                    {
-                        await output.FlushAsync(CancellationToken.None);
-                    }
-
-                    if (!await next)
-                    {
-                        break;
-                    }
-
-                    Write(output, records.Current);
-                    count++;
-                    stop.CancelAfter(idleTimeout);
-                }
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                // The idle timeout or Ctrl+C: an orderly end, so the output is flushed and committed below.
-            }
-
-            await output.FlushAsync(CancellationToken.None);
-
-            await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Processed a total of {count} messages"));
+                    Write(output, record);
+                    return ValueTask.CompletedTask;
+                },
+                cancellationToken);
             return ExitCodes.Success;
         }
 

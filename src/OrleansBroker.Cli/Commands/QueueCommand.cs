@@ -92,26 +92,13 @@ internal static class QueueCommand
     {
         await using var consumer = client.CreateQueueConsumer(group, topic);
         await using var output = new BufferedStream(Console.OpenStandardOutput(), 64 * 1024);
-        var count = 0L;
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        try
-        {
-            stop.CancelAfter(idleTimeout);
-            await using var records = consumer.ConsumeAsync(stop.Token).GetAsyncEnumerator(stop.Token);
-            while (count < maxMessages)
+        await PrintLoop.RunAsync(
+            consumer.ConsumeAsync,
+            output,
+            maxMessages,
+            idleTimeout,
+            async record =>
             {
-                var next = records.MoveNextAsync();
-                if (!next.IsCompleted)
-                {
-                    await output.FlushAsync(CancellationToken.None);
-                }
-
-                if (!await next)
-                {
-                    break;
-                }
-
-                var record = records.Current;
                 output.Write(record.Record.Value.Span);
                 output.WriteByte((byte)'\n');
                 await (settle switch
@@ -120,18 +107,11 @@ internal static class QueueCommand
                     Settle.Reject => record.RejectAsync(RejectReason),
                     _ => record.AckAsync(),
                 });
-                count++;
-                stop.CancelAfter(idleTimeout);
-            }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-            // The idle timeout or Ctrl+C: an orderly end; acknowledgements are sent and held records released below.
-        }
+            },
+            cancellationToken);
 
-        await output.FlushAsync(CancellationToken.None);
+        // Acknowledgements still batched are sent, and records held by read-ahead are released when the consumer goes.
         await consumer.CommitAsync(CancellationToken.None);
-        await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Processed a total of {count} messages"));
         return ExitCodes.Success;
     }
 

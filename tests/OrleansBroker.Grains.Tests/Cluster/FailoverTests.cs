@@ -1,38 +1,21 @@
 using System.Globalization;
 using System.Text;
-using Orleans.TestingHost;
 using OrleansBroker.Client.Producing;
 using OrleansBroker.Storage;
 
 namespace OrleansBroker.Grains.Tests.Cluster;
 
 /// <summary>Silo kills and fencing; each test runs its own cluster because it kills silos.</summary>
-public sealed class FailoverTests : IAsyncLifetime
+public sealed class FailoverTests() : BrokerCluster(silos: 3)
 {
-    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("obroker-failover-").FullName;
-    private InProcessTestCluster _cluster = null!;
-    private OrleansBroker.Client.BrokerClient _broker = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        _cluster = BrokerClusterFixture.CreateBuilder(_dataDirectory, silos: 3).Build();
-        await _cluster.DeployAsync();
-        _broker = new OrleansBroker.Client.BrokerClient(_cluster.Client);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _cluster.DisposeAsync();
-        Directory.Delete(_dataDirectory, recursive: true);
-    }
 
     [Fact]
     public async Task Killing_the_silo_of_a_partition_mid_produce_loses_and_duplicates_no_acknowledged_record()
     {
         var topic = BrokerClusterFixture.NewTopic();
         const int Partitions = 6;
-        await _broker.Admin.CreateTopicAsync(topic, new TopicConfig { Partitions = Partitions });
-        await using var producer = _broker.CreateProducer(new ProducerOptions { Linger = TimeSpan.FromMilliseconds(1) });
+        await Broker.Admin.CreateTopicAsync(topic, new TopicConfig { Partitions = Partitions });
+        await using var producer = Broker.CreateProducer(new ProducerOptions { Linger = TimeSpan.FromMilliseconds(1) });
         var acknowledged = new List<(ProduceResult Result, string Value)>();
         var halfway = new TaskCompletionSource<TopicPartition>(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -78,10 +61,10 @@ public sealed class FailoverTests : IAsyncLifetime
     public async Task A_stale_activation_cannot_write_after_a_newer_one_took_the_log()
     {
         var topic = BrokerClusterFixture.NewTopic();
-        await _broker.Admin.CreateTopicAsync(topic);
+        await Broker.Admin.CreateTopicAsync(topic);
         var partition = new TopicPartition(topic, 0);
-        var grain = _cluster.Client.GetGrain<IPartitionGrain>(partition.ToString());
-        await using (var producer = _broker.CreateProducer())
+        var grain = Cluster.Client.GetGrain<IPartitionGrain>(partition.ToString());
+        await using (var producer = Broker.CreateProducer())
         {
             await producer.ProduceAsync(partition, null, Encoding.UTF8.GetBytes("before"));
         }
@@ -89,7 +72,7 @@ public sealed class FailoverTests : IAsyncLifetime
         var epoch = (await grain.GetInfoAsync()).Epoch;
 
         // A second owner (as a new activation on another silo would) opens the log with the next epoch.
-        var store = new FileLogStore(new FileLogStoreOptions { DataDirectory = Path.Combine(_dataDirectory, "logs") }, TimeProvider.System);
+        var store = new FileLogStore(new FileLogStoreOptions { DataDirectory = Path.Combine(DataDirectory, "logs") }, TimeProvider.System);
         await using (var newer = await store.OpenAsync(new LogPartition(topic, 0), epoch + 1, LogConfig.Default, TestContext.Current.CancellationToken))
         {
             await Assert.ThrowsAsync<StaleEpochException>(() => grain.AppendAsync(OneRecordBatch("stale")).AsTask());
@@ -104,10 +87,10 @@ public sealed class FailoverTests : IAsyncLifetime
 
     private async Task KillSiloHostingAsync(TopicPartition partition)
     {
-        var management = _cluster.Client.GetGrain<IManagementGrain>(0);
+        var management = Cluster.Client.GetGrain<IManagementGrain>(0);
         var statistics = await management.GetDetailedGrainStatistics();
         var host = statistics.Single(s => s.GrainId.Key.ToString() == partition.ToString()).SiloAddress;
-        await _cluster.KillSiloAsync(_cluster.Silos.Single(s => s.SiloAddress.Equals(host)));
+        await Cluster.KillSiloAsync(Cluster.Silos.Single(s => s.SiloAddress.Equals(host)));
     }
 
     private async Task<Dictionary<int, List<(long Offset, string Value)>>> ReadAllAsync(string topic, int partitions)
@@ -115,7 +98,7 @@ public sealed class FailoverTests : IAsyncLifetime
         var result = new Dictionary<int, List<(long Offset, string Value)>>();
         for (var p = 0; p < partitions; p++)
         {
-            var grain = _cluster.Client.GetGrain<IPartitionGrain>(new TopicPartition(topic, p).ToString());
+            var grain = Cluster.Client.GetGrain<IPartitionGrain>(new TopicPartition(topic, p).ToString());
             var records = new List<(long, string)>();
             var offset = 0L;
             while (true)

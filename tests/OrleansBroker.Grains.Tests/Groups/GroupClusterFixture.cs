@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
-using OrleansBroker.Client;
 using OrleansBroker.Grains.Tests.Cluster;
 
 namespace OrleansBroker.Grains.Tests.Groups;
@@ -10,35 +9,18 @@ namespace OrleansBroker.Grains.Tests.Groups;
 /// A 2-silo broker cluster whose silos share one <see cref="FakeTimeProvider"/>, so that tests decide when sessions
 /// expire. The client keeps real time: its heartbeats run every <see cref="HeartbeatInterval"/>.
 /// </summary>
-public sealed class GroupClusterFixture : IAsyncLifetime
+public sealed class GroupClusterFixture : BrokerCluster
 {
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(50);
-    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("obroker-groups-").FullName;
 
     public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
 
-    public InProcessTestCluster Cluster { get; private set; } = null!;
-
-    public BrokerClient Broker { get; private set; } = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        var builder = BrokerClusterFixture.CreateBuilder(_dataDirectory);
+    protected override void Configure(InProcessTestClusterBuilder builder) =>
         builder.ConfigureSilo((_, silo) =>
         {
             silo.Services.AddSingleton<TimeProvider>(Clock);
             silo.Services.Configure<Options.BrokerOptions>(o => o.GroupHeartbeatInterval = HeartbeatInterval);
         });
-        Cluster = builder.Build();
-        await Cluster.DeployAsync();
-        Broker = new BrokerClient(Cluster.Client);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await Cluster.DisposeAsync();
-        Directory.Delete(_dataDirectory, recursive: true);
-    }
 
     public IConsumerGroupGrain Group(string groupId) => Cluster.Client.GetGrain<IConsumerGroupGrain>(groupId);
 

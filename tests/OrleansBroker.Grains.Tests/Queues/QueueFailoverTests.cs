@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using Orleans.TestingHost;
-using OrleansBroker.Client;
 using OrleansBroker.Client.Queues;
 using OrleansBroker.Grains.Tests.Cluster;
 using static OrleansBroker.Grains.Tests.Queues.QueueTestData;
@@ -8,33 +6,17 @@ using static OrleansBroker.Grains.Tests.Queues.QueueTestData;
 namespace OrleansBroker.Grains.Tests.Queues;
 
 /// <summary>A silo kill under a queue group; the test runs its own cluster because it kills a silo.</summary>
-public sealed class QueueFailoverTests : IAsyncLifetime
+public sealed class QueueFailoverTests() : BrokerCluster(silos: 3)
 {
-    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("obroker-queue-failover-").FullName;
-    private InProcessTestCluster _cluster = null!;
-    private BrokerClient _broker = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        _cluster = BrokerClusterFixture.CreateBuilder(_dataDirectory, silos: 3).Build();
-        await _cluster.DeployAsync();
-        _broker = new BrokerClient(_cluster.Client);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _cluster.DisposeAsync();
-        Directory.Delete(_dataDirectory, recursive: true);
-    }
 
     [Fact]
     public async Task A_silo_kill_loses_no_acknowledged_state_and_no_unacknowledged_record()
     {
         const int Records = 2_000;
-        var topic = await CreateTopicWithRecordsAsync(_broker, partitions: 2, Records);
+        var topic = await CreateTopicWithRecordsAsync(Broker, partitions: 2, Records);
         var group = NewGroup();
         var acknowledged = new HashSet<string>();
-        var first = _broker.CreateQueueConsumer(group, topic, new QueueConsumerOptions { MaxRecordsPerAcquire = 100 });
+        var first = Broker.CreateQueueConsumer(group, topic, new QueueConsumerOptions { MaxRecordsPerAcquire = 100 });
         using (var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken))
         {
             await foreach (var record in first.ConsumeAsync(stop.Token))
@@ -54,7 +36,7 @@ public sealed class QueueFailoverTests : IAsyncLifetime
         await first.DisposeAsync();
 
         var redelivered = new ConcurrentDictionary<string, int>();
-        await using var second = _broker.CreateQueueConsumer(group, topic);
+        await using var second = Broker.CreateQueueConsumer(group, topic);
         using (var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken))
         {
             stop.CancelAfter(TimeSpan.FromSeconds(60));
@@ -78,9 +60,9 @@ public sealed class QueueFailoverTests : IAsyncLifetime
 
     private async Task KillSiloHostingAsync(string grainKey)
     {
-        var management = _cluster.Client.GetGrain<IManagementGrain>(0);
+        var management = Cluster.Client.GetGrain<IManagementGrain>(0);
         var statistics = await management.GetDetailedGrainStatistics();
         var host = statistics.Single(s => s.GrainId.Key.ToString() == grainKey).SiloAddress;
-        await _cluster.KillSiloAsync(_cluster.Silos.Single(s => s.SiloAddress.Equals(host)));
+        await Cluster.KillSiloAsync(Cluster.Silos.Single(s => s.SiloAddress.Equals(host)));
     }
 }

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
-using OrleansBroker.Client;
 using OrleansBroker.Client.Queues;
 using OrleansBroker.Grains.Tests.Cluster;
 using static OrleansBroker.Grains.Tests.Queues.QueueTestData;
@@ -9,35 +8,20 @@ using static OrleansBroker.Grains.Tests.Queues.QueueTestData;
 namespace OrleansBroker.Grains.Tests.Queues;
 
 /// <summary>Lease expiry and delayed release; each test runs its own cluster whose silos share a fake clock.</summary>
-public sealed class QueueLeaseTests : IAsyncLifetime
+public sealed class QueueLeaseTests : BrokerCluster
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
-    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("obroker-queue-lease-").FullName;
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UnixEpoch.AddYears(56));
-    private InProcessTestCluster _cluster = null!;
-    private BrokerClient _broker = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        var builder = BrokerClusterFixture.CreateBuilder(_dataDirectory);
+    protected override void Configure(InProcessTestClusterBuilder builder) =>
         builder.ConfigureSilo((_, silo) => silo.Services.AddSingleton<TimeProvider>(_time));
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
-        _broker = new BrokerClient(_cluster.Client);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _cluster.DisposeAsync();
-        Directory.Delete(_dataDirectory, recursive: true);
-    }
 
     [Fact]
     public async Task The_leases_of_a_killed_member_are_redelivered_to_another_after_they_expire()
     {
-        var topic = await CreateTopicWithRecordsAsync(_broker, partitions: 2, 20);
+        var topic = await CreateTopicWithRecordsAsync(Broker, partitions: 2, 20);
         var group = NewGroup();
-        var killed = _broker.CreateQueueConsumer(group, topic, new QueueConsumerOptions { LeaseDuration = Lease, MaxRecordsPerAcquire = 10, MaxWait = TimeSpan.Zero });
+        var killed = Broker.CreateQueueConsumer(group, topic, new QueueConsumerOptions { LeaseDuration = Lease, MaxRecordsPerAcquire = 10, MaxWait = TimeSpan.Zero });
         var held = new List<QueueRecord>();
         using (var kill = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken))
         {
@@ -53,7 +37,7 @@ public sealed class QueueLeaseTests : IAsyncLifetime
             }
         }
 
-        var partitions = Enumerable.Range(0, 2).Select(p => Grain(_cluster.Client, group, topic, p)).ToList();
+        var partitions = Enumerable.Range(0, 2).Select(p => Grain(Cluster.Client, group, topic, p)).ToList();
         Assert.All(await Task.WhenAll(partitions.Select(p => p.AcquireAsync("other", 20, Lease, TimeSpan.Zero).AsTask())), l => Assert.Empty(l.Offsets));
 
         _time.Advance(Lease + TimeSpan.FromSeconds(1));
@@ -72,8 +56,8 @@ public sealed class QueueLeaseTests : IAsyncLifetime
     [Fact]
     public async Task A_release_with_a_delay_redelivers_the_record_only_after_the_delay()
     {
-        var topic = await CreateTopicWithRecordsAsync(_broker, partitions: 1, 1);
-        var grain = Grain(_cluster.Client, NewGroup(), topic, 0);
+        var topic = await CreateTopicWithRecordsAsync(Broker, partitions: 1, 1);
+        var grain = Grain(Cluster.Client, NewGroup(), topic, 0);
         await grain.AcquireAsync("a", 1, Lease, TimeSpan.Zero);
 
         await grain.ReleaseAsync("a", [0], TimeSpan.FromSeconds(10));
