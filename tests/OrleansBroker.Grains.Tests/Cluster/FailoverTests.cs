@@ -8,7 +8,6 @@ namespace OrleansBroker.Grains.Tests.Cluster;
 /// <summary>Silo kills and fencing; each test runs its own cluster because it kills silos.</summary>
 public sealed class FailoverTests() : BrokerCluster(silos: 3)
 {
-
     [Fact]
     public async Task Killing_the_silo_of_a_partition_mid_produce_loses_and_duplicates_no_acknowledged_record()
     {
@@ -47,14 +46,7 @@ public sealed class FailoverTests() : BrokerCluster(silos: 3)
         await producing;
 
         Assert.Equal(4_000, acknowledged.Count);
-        var consumed = await ReadAllAsync(topic, Partitions);
-        foreach (var partition in acknowledged.GroupBy(a => a.Result.TopicPartition))
-        {
-            var expected = partition.Select(a => (a.Result.Offset, a.Value)).ToList();
-            var actual = consumed[partition.Key.Partition];
-            Assert.Equal(expected.Select(e => e.Value), actual.Select(a => a.Value));
-            Assert.Equal(expected.Select(e => e.Offset), actual.Select(a => a.Offset));
-        }
+        await PartitionReader.AssertLogsHoldExactlyAsync(Cluster.Client, topic, Partitions, acknowledged);
     }
 
     [Fact]
@@ -80,7 +72,7 @@ public sealed class FailoverTests() : BrokerCluster(silos: 3)
         }
 
         // The fenced activation stepped down; the next one takes a newer epoch and writes after the records before it.
-        var offset = await RetryAsync(() => grain.AppendAsync(OneRecordBatch("after")).AsTask());
+        var offset = await PartitionReader.RetryAsync(() => grain.AppendAsync(OneRecordBatch("after")).AsTask());
         Assert.Equal(1, offset);
         Assert.True((await grain.GetInfoAsync()).Epoch > epoch + 1);
     }
@@ -93,59 +85,10 @@ public sealed class FailoverTests() : BrokerCluster(silos: 3)
         await Cluster.KillSiloAsync(Cluster.Silos.Single(s => s.SiloAddress.Equals(host)));
     }
 
-    private async Task<Dictionary<int, List<(long Offset, string Value)>>> ReadAllAsync(string topic, int partitions)
-    {
-        var result = new Dictionary<int, List<(long Offset, string Value)>>();
-        for (var p = 0; p < partitions; p++)
-        {
-            var grain = Cluster.Client.GetGrain<IPartitionGrain>(new TopicPartition(topic, p).ToString());
-            var records = new List<(long, string)>();
-            var offset = 0L;
-            while (true)
-            {
-                var fetched = await RetryAsync(() => grain.FetchAsync(offset, 1024 * 1024, TimeSpan.Zero).AsTask());
-                var reader = new Records.RecordBatchReader(fetched.Batches);
-                while (reader.TryReadNext(out var record))
-                {
-                    if (record.Offset >= offset)
-                    {
-                        records.Add((record.Offset, Encoding.UTF8.GetString(record.Value.Span)));
-                    }
-                }
-
-                if (reader.NextOffset <= offset || reader.NextOffset >= fetched.HighWatermark)
-                {
-                    break;
-                }
-
-                offset = reader.NextOffset;
-            }
-
-            result[p] = records;
-        }
-
-        return result;
-    }
-
     private static byte[] OneRecordBatch(string value)
     {
         using var builder = new Records.RecordBatchBuilder();
         builder.Append(1, default, true, Encoding.UTF8.GetBytes(value), false, default);
         return builder.Build().ToArray();
-    }
-
-    private static async Task<T> RetryAsync<T>(Func<Task<T>> call)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (Exception exception) when (attempt < 50 && exception is OrleansBroker.StaleEpochException or SiloUnavailableException or TimeoutException)
-            {
-                await Task.Delay(100, TestContext.Current.CancellationToken);
-            }
-        }
     }
 }
