@@ -45,7 +45,7 @@ public sealed class ProduceConsumeTests(BrokerClusterFixture fixture)
         await consumer.AssignAsync(topic, TestContext.Current.CancellationToken);
         var records = new List<(bool KeyNull, bool ValueNull, int ValueLength, RecordHeader[] Headers)>();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        timeout.CancelAfter(Patience.Records);
         await foreach (var result in consumer.ConsumeAsync(timeout.Token))
         {
             records.Add((result.Key is null, result.Value is null, result.Value?.Length ?? -1, result.Headers.ToArray()));
@@ -236,7 +236,7 @@ public sealed class ProduceConsumeTests(BrokerClusterFixture fixture)
     {
         var records = new List<Consumed>();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        timeout.CancelAfter(Patience.Records);
         await foreach (var result in consumer.ConsumeAsync(timeout.Token))
         {
             records.Add(new Consumed(result.TopicPartition, result.Offset, Encoding.UTF8.GetString(result.Value!.Value.Span)));

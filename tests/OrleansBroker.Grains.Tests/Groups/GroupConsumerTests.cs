@@ -13,9 +13,6 @@ public sealed class GroupConsumerTests(GroupClusterFixture fixture)
     private const int Partitions = 6;
     private static readonly TimeSpan Session = TimeSpan.FromSeconds(10);
 
-    // Only a bound on a broken run: every wait ends on an event, long before this.
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
-
     [Fact]
     public async Task Members_that_join_leave_and_crash_process_every_record_at_least_once_and_never_share_a_partition()
     {
@@ -45,7 +42,7 @@ public sealed class GroupConsumerTests(GroupClusterFixture fixture)
         {
             // Advance less than a session, then wait for heartbeats sent after it: a and d stay, c's silence adds up.
             fixture.Clock.Advance(Session * 0.6);
-            await Task.WhenAll(a.Connection.NextHeartbeatAsync(), d.Connection.NextHeartbeatAsync()).WaitAsync(Patience, TestContext.Current.CancellationToken);
+            await Task.WhenAll(a.Connection.NextHeartbeatAsync(), d.Connection.NextHeartbeatAsync()).WaitAsync(Patience.Records, TestContext.Current.CancellationToken);
         }
 
         await tracker.SeenAsync(1800);
@@ -157,11 +154,11 @@ public sealed class GroupConsumerTests(GroupClusterFixture fixture)
         {
             connection.IsCut = !leave;
             await stop.CancelAsync();
-            await loop.WaitAsync(Patience);
+            await loop.WaitAsync(Patience.Records);
             stop.Dispose();
             if (leave)
             {
-                await consumer.DisposeAsync().AsTask().WaitAsync(Patience);
+                await consumer.DisposeAsync().AsTask().WaitAsync(Patience.Records);
             }
             else
             {
@@ -266,7 +263,7 @@ public sealed class GroupConsumerTests(GroupClusterFixture fixture)
                 _waiters.Add((count, done));
             }
 
-            return done.Task.WaitAsync(Patience, TestContext.Current.CancellationToken);
+            return done.Task.WaitAsync(Patience.Records, TestContext.Current.CancellationToken);
         }
     }
 }

@@ -39,7 +39,7 @@ public sealed class QueueFailoverTests() : BrokerCluster(silos: 3)
         await using var second = Broker.CreateQueueConsumer(group, topic);
         using (var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken))
         {
-            stop.CancelAfter(TimeSpan.FromSeconds(60));
+            stop.CancelAfter(Patience.Records);
             await foreach (var record in second.ConsumeAsync(stop.Token))
             {
                 var value = Text(record.Value!.Value);

@@ -92,7 +92,7 @@ public sealed class QueueGroupTests(BrokerClusterFixture fixture)
         await using var member = fixture.Broker.CreateQueueConsumer(group, topic, new QueueConsumerOptions { AckInterval = TimeSpan.FromMilliseconds(1) });
         var deliveries = new List<int>();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        stop.CancelAfter(TimeSpan.FromSeconds(30));
+        stop.CancelAfter(Patience.Records);
 
         // r1 is the poison record: it is always released. The queue must give up on it after five deliveries.
         var acknowledged = new List<string>();

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using OrleansBroker.Client;
 using OrleansBroker.Client.Queues;
+using OrleansBroker.Grains.Tests.Cluster;
 using OrleansBroker.Records;
 
 namespace OrleansBroker.Grains.Tests.Queues;
@@ -53,7 +54,7 @@ internal static class QueueTestData
         await consumer.AssignAsync([new TopicPartition(topic, 0)], TestContext.Current.CancellationToken);
         var records = new List<(string, Dictionary<string, string>)>();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        timeout.CancelAfter(Patience.Records);
         await foreach (var result in consumer.ConsumeAsync(timeout.Token))
         {
             records.Add((Text(result.Record.Value), result.Headers.ToArray().ToDictionary(h => h.Key, h => Text(h.Value!.Value))));
