@@ -96,7 +96,7 @@ internal sealed class ManagementOptions
             return;
         }
 
-        // Liveness runs no check: the process answers, so restarting it would not help.
+        // Liveness runs no check: answering is the proof of life, and the silo's state is readiness's business.
         app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) });
         app.MapPrometheusScrapingEndpoint(MetricsPath);
