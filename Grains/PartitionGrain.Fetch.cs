@@ -22,8 +22,11 @@ public sealed partial class PartitionGrain
                 .ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.SuppressThrowing);
         }
 
+        var started = timeProvider.GetTimestamp();
         var read = await log.ReadAsync(offset, Math.Min(maxBytes, _options.MaxFetchBytes));
-        instruments.BytesOut.Add(read.Batches.Length, new KeyValuePair<string, object?>(BrokerInstruments.TopicTag, _id.Topic));
+        var topic = new KeyValuePair<string, object?>(BrokerInstruments.TopicTag, _id.Topic);
+        instruments.BytesOut.Add(read.Batches.Length, topic);
+        instruments.FetchDuration.Record(timeProvider.GetElapsedTime(started).TotalMilliseconds, topic);
         var status = read.Status == LogReadStatus.Ok ? FetchStatus.Ok : FetchStatus.OffsetOutOfRange;
         return new FetchResult(status, read.Batches, read.LogStartOffset, read.HighWatermark);
     }

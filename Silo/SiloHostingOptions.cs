@@ -1,6 +1,5 @@
 using System.Net;
 using Azure.Data.Tables;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using OrleansBroker.Grains;
@@ -11,7 +10,7 @@ namespace OrleansBroker.Silo;
 /// <summary>How the silo joins its cluster and where it keeps its data, from the <c>Broker</c> section.</summary>
 internal sealed class SiloHostingOptions
 {
-    /// <summary>Localhost: one silo (or several on one machine) with no external service; AzureTable: silos of any machine meet in an Azure (or Azurite) table. Default: Localhost.</summary>
+    /// <summary>Localhost: one silo (or several on one machine) with no external service; AzureTable: silos of any machine meet in an Azure (or Azurite) table; Kubernetes: AzureTable membership for pods of a Kubernetes deployment. Default: Localhost.</summary>
     public ClusteringMode Clustering { get; set; } = ClusteringMode.Localhost;
 
     /// <summary>File: logs and metadata under the data directory; Azure: logs in append blobs and metadata in Azure Table grain storage. Default: File.</summary>
@@ -26,7 +25,7 @@ internal sealed class SiloHostingOptions
     /// <summary>The port clients connect to. Default: 30000.</summary>
     public int GatewayPort { get; set; } = 30000;
 
-    /// <summary>The address other silos and clients reach this silo on (AzureTable clustering); null picks the machine's own. Default: null.</summary>
+    /// <summary>The address other silos and clients reach this silo on (AzureTable or Kubernetes clustering); null picks the machine's own (the pod's <c>POD_IP</c> on Kubernetes). Default: null.</summary>
     public string? AdvertisedAddress { get; set; }
 
     /// <summary>The cluster id; silos and clients of one cluster share it. Default: orleans-broker.</summary>
@@ -36,9 +35,9 @@ internal sealed class SiloHostingOptions
     public void Validate()
     {
         var failures = new List<string>();
-        if ((Storage == StorageMode.Azure || Clustering == ClusteringMode.AzureTable) && string.IsNullOrWhiteSpace(Azure.ConnectionString))
+        if ((Storage == StorageMode.Azure || Clustering != ClusteringMode.Localhost) && string.IsNullOrWhiteSpace(Azure.ConnectionString))
         {
-            failures.Add("Broker:Azure:ConnectionString is required when Broker:Storage is Azure or Broker:Clustering is AzureTable (UseDevelopmentStorage=true for Azurite).");
+            failures.Add("Broker:Azure:ConnectionString is required when Broker:Storage is Azure or Broker:Clustering is AzureTable or Kubernetes (UseDevelopmentStorage=true for Azurite).");
         }
 
         if (AdvertisedAddress is not null && !IPAddress.TryParse(AdvertisedAddress, out _))
@@ -60,7 +59,6 @@ internal sealed class SiloHostingOptions
                 silo.UseLocalhostClustering(SiloPort, GatewayPort, serviceId: ClusterId, clusterId: ClusterId);
                 break;
             case ClusteringMode.AzureTable:
-                silo.Configure<ClusterOptions>(cluster => (cluster.ClusterId, cluster.ServiceId) = (ClusterId, ClusterId));
                 if (AdvertisedAddress is null)
                 {
                     silo.ConfigureEndpoints(SiloPort, GatewayPort, listenOnAnyHostAddress: true);
@@ -70,15 +68,37 @@ internal sealed class SiloHostingOptions
                     silo.ConfigureEndpoints(IPAddress.Parse(AdvertisedAddress), SiloPort, GatewayPort);
                 }
 
-                silo.UseAzureStorageClustering(options =>
+                UseAzureTableMembership(silo);
+                break;
+            case ClusteringMode.Kubernetes:
+                // Kubernetes hosting names the silo after its pod, advertises the pod's IP, listens on all addresses and
+                // declares a silo dead as soon as its pod is deleted; membership itself stays in the Azure table.
+                silo.Configure<EndpointOptions>(endpoints =>
                 {
-                    options.TableServiceClient = new TableServiceClient(Azure.ConnectionString);
-                    options.TableName = Azure.ClusteringTableName;
+                    (endpoints.SiloPort, endpoints.GatewayPort) = (SiloPort, GatewayPort);
+                    if (AdvertisedAddress is not null)
+                    {
+                        endpoints.AdvertisedIPAddress = IPAddress.Parse(AdvertisedAddress);
+                    }
                 });
+                UseAzureTableMembership(silo);
+
+                // After the cluster ids above, so ORLEANS_SERVICE_ID and ORLEANS_CLUSTER_ID (the pod's labels) win when set.
+                silo.UseKubernetesHosting();
                 break;
             default:
                 throw new InvalidOperationException($"Broker:Clustering '{Clustering}' is not supported.");
         }
+    }
+
+    private void UseAzureTableMembership(ISiloBuilder silo)
+    {
+        silo.Configure<ClusterOptions>(cluster => (cluster.ClusterId, cluster.ServiceId) = (ClusterId, ClusterId));
+        silo.UseAzureStorageClustering(options =>
+        {
+            options.TableServiceClient = new TableServiceClient(Azure.ConnectionString);
+            options.TableName = Azure.ClusteringTableName;
+        });
     }
 
     /// <summary>Registers the Azure log store and metadata storage; File needs nothing (it is the broker's default).</summary>
@@ -123,6 +143,12 @@ internal enum ClusteringMode
 
     /// <summary>A membership table in Azure Table storage (or Azurite).</summary>
     AzureTable,
+
+    /// <summary>
+    /// Pods of a Kubernetes deployment: membership in the Azure table as for <see cref="AzureTable"/>, plus Orleans'
+    /// Kubernetes hosting (pod name, pod IP and cluster ids from the environment; a deleted pod's silo is declared dead).
+    /// </summary>
+    Kubernetes,
 }
 
 /// <summary>Where logs and metadata live.</summary>

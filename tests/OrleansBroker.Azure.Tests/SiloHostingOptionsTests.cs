@@ -1,4 +1,10 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Orleans.Clustering.AzureStorage;
+using Orleans.Configuration;
+using Orleans.Hosting.Kubernetes;
 using OrleansBroker.Silo;
 
 namespace OrleansBroker.Azure.Tests;
@@ -8,6 +14,7 @@ public sealed class SiloHostingOptionsTests
     [Theory]
     [InlineData("Azure", "Localhost")]
     [InlineData("File", "AzureTable")]
+    [InlineData("File", "Kubernetes")]
     public void Azure_storage_or_table_clustering_without_a_connection_string_is_refused_before_the_silo_starts(string storage, string clustering)
     {
         var options = new SiloHostingOptions { Storage = Enum.Parse<StorageMode>(storage), Clustering = Enum.Parse<ClusteringMode>(clustering) };
@@ -28,5 +35,33 @@ public sealed class SiloHostingOptionsTests
             AdvertisedAddress = "127.0.0.1",
             Azure = new AzureStorageSettings { ConnectionString = "UseDevelopmentStorage=true" },
         }.Validate();
+    }
+
+    [Fact]
+    public void Kubernetes_clustering_keeps_membership_in_the_azure_table_and_adds_the_pod_watcher()
+    {
+        var options = new SiloHostingOptions
+        {
+            Clustering = ClusteringMode.Kubernetes,
+            SiloPort = 11112,
+            GatewayPort = 30001,
+            AdvertisedAddress = "10.1.2.3",
+            ClusterId = "on-kubernetes",
+            Azure = new AzureStorageSettings { ConnectionString = "UseDevelopmentStorage=true", ClusteringTableName = "PodsCluster" },
+        };
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+
+        builder.UseOrleans(options.ConfigureClustering);
+        using var host = builder.Build();
+
+        var endpoints = host.Services.GetRequiredService<IOptions<EndpointOptions>>().Value;
+        var cluster = host.Services.GetRequiredService<IOptions<ClusterOptions>>().Value;
+        Assert.Equal(IPAddress.Parse("10.1.2.3"), endpoints.AdvertisedIPAddress);
+        Assert.Equal(new IPEndPoint(IPAddress.Any, 11112), endpoints.SiloListeningEndpoint);
+        Assert.Equal(new IPEndPoint(IPAddress.Any, 30001), endpoints.GatewayListeningEndpoint);
+        Assert.Equal(("on-kubernetes", "on-kubernetes"), (cluster.ClusterId, cluster.ServiceId));
+        Assert.Equal("PodsCluster", host.Services.GetRequiredService<IOptions<AzureStorageClusteringOptions>>().Value.TableName);
+        Assert.Equal("AzureBasedMembershipTable", host.Services.GetRequiredService<IMembershipTable>().GetType().Name);
+        Assert.Contains(builder.Services, service => service.ImplementationType == typeof(KubernetesClusterAgent));
     }
 }

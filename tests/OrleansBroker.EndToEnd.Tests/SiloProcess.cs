@@ -7,8 +7,8 @@ using System.Net.Sockets;
 namespace OrleansBroker.EndToEnd.Tests;
 
 /// <summary>
-/// The real silo as a process on a data directory and two ports. It can be killed hard and started again on
-/// the same directory and ports, as a crashed broker would be restarted.
+/// The real silo as a process on a data directory and three ports (silo, gateway, management). It can be killed
+/// hard and started again on the same directory and ports, as a crashed broker would be restarted.
 /// </summary>
 public sealed class SiloProcess : IAsyncDisposable
 {
@@ -17,19 +17,27 @@ public sealed class SiloProcess : IAsyncDisposable
     private const int KeptLogLines = 200;
 
     private readonly string _dataDirectory;
+    private readonly string[] _settings;
     private readonly int _siloPort;
     private readonly ConcurrentQueue<string> _log = new();
     private Process? _process;
 
-    public SiloProcess(string dataDirectory)
+    /// <param name="dataDirectory">The data directory, also the working directory.</param>
+    /// <param name="settings">More command-line settings, such as <c>--Broker:Dashboard true</c>.</param>
+    public SiloProcess(string dataDirectory, params string[] settings)
     {
         _dataDirectory = dataDirectory;
-        var ports = FreePorts.Take(2);
+        _settings = settings;
+        var ports = FreePorts.Take(3);
         GatewayPort = ports[0];
         _siloPort = ports[1];
+        ManagementPort = ports[2];
     }
 
     public int GatewayPort { get; }
+
+    /// <summary>The HTTP port of health checks, metrics and the dashboard (on loopback, as the silo uses localhost clustering).</summary>
+    public int ManagementPort { get; }
 
     /// <summary>The gateway as obroker's --broker takes it.</summary>
     public string Broker => string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{GatewayPort}");
@@ -52,13 +60,16 @@ public sealed class SiloProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = _dataDirectory,
         };
-        foreach (var arg in new[]
-        {
+        string[] args =
+        [
             BuildOutputs.SiloDll,
             "--Broker:DataDirectory", _dataDirectory,
             "--Broker:GatewayPort", GatewayPort.ToString(CultureInfo.InvariantCulture),
             "--Broker:SiloPort", _siloPort.ToString(CultureInfo.InvariantCulture),
-        })
+            "--Broker:ManagementPort", ManagementPort.ToString(CultureInfo.InvariantCulture),
+            .. _settings,
+        ];
+        foreach (var arg in args)
         {
             startInfo.ArgumentList.Add(arg);
         }

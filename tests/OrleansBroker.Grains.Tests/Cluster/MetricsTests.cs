@@ -7,7 +7,7 @@ namespace OrleansBroker.Grains.Tests.Cluster;
 public sealed class MetricsTests(BrokerClusterFixture fixture)
 {
     [Fact]
-    public async Task Appends_and_fetches_are_counted_per_topic()
+    public async Task Appends_and_fetches_are_counted_and_timed_per_topic()
     {
         var topic = BrokerClusterFixture.NewTopic();
         await fixture.Broker.Admin.CreateTopicAsync(topic);
@@ -22,7 +22,7 @@ public sealed class MetricsTests(BrokerClusterFixture fixture)
                 }
             },
         };
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        void Add(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
             foreach (var tag in tags)
             {
@@ -34,7 +34,12 @@ public sealed class MetricsTests(BrokerClusterFixture fixture)
                     }
                 }
             }
-        });
+        }
+
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Add(instrument, value, tags));
+
+        // Durations are counted, not summed: how many appends and fetches were timed.
+        listener.SetMeasurementEventCallback<double>((instrument, _, tags, _) => Add(instrument, 1, tags));
         listener.Start();
 
         await using (var producer = fixture.Broker.CreateProducer())
@@ -50,10 +55,12 @@ public sealed class MetricsTests(BrokerClusterFixture fixture)
 
         lock (totals)
         {
-            Assert.Equal(10, totals["broker.records.in"]);
-            Assert.Equal(fetched.HighWatermark, totals["broker.records.in"]);
-            Assert.Equal(fetched.Batches.Length, totals["broker.bytes.in"]);
-            Assert.Equal(fetched.Batches.Length, totals["broker.bytes.out"]);
+            Assert.Equal(10, totals["orleansbroker.records.in"]);
+            Assert.Equal(fetched.HighWatermark, totals["orleansbroker.records.in"]);
+            Assert.Equal(fetched.Batches.Length, totals["orleansbroker.bytes.in"]);
+            Assert.Equal(fetched.Batches.Length, totals["orleansbroker.bytes.out"]);
+            Assert.InRange(totals["orleansbroker.append.duration"], 1, 10);
+            Assert.Equal(1, totals["orleansbroker.fetch.duration"]);
         }
     }
 }
