@@ -177,7 +177,7 @@ public sealed partial class QueueGrain(
             _exhausted);
         var lease = _leased.Count == 0
             ? null
-            : new QueueLease(Trim(fetched.Batches, _leased[0], _leased[^1]), [.. _leased], [.. _deliveryCounts]);
+            : new QueueLease(Cut(fetched.Batches.Span, _leased[0], _leased[^1]), [.. _leased], [.. _deliveryCounts]);
         var exhausted = _exhausted.Count == 0 ? null : _exhausted.ToArray();
         if (lease is not null)
         {
@@ -214,33 +214,38 @@ public sealed partial class QueueGrain(
         await PersistAsync();
     }
 
-    private static ReadOnlyMemory<byte> Trim(ReadOnlyMemory<byte> batches, long first, long last)
+    /// <summary>
+    /// The leased records' batches, each cut to the leased range: a member leasing a few hundred records of a producer
+    /// batch of thousands is sent those, not the whole batch (records between them leased to others stay in).
+    /// </summary>
+    private ReadOnlyMemory<byte> Cut(ReadOnlySpan<byte> batches, long first, long last)
     {
-        var span = batches.Span;
-        var start = -1;
+        var output = new byte[batches.Length];
+        var written = 0;
         var position = 0;
-        while (position + RecordBatch.HeaderSize <= span.Length)
+        while (position + RecordBatch.HeaderSize <= batches.Length)
         {
-            var size = RecordBatch.ReadTotalSize(span[position..]);
-            if (size > span.Length - position)
+            var size = RecordBatch.ReadTotalSize(batches[position..]);
+            if (size > batches.Length - position)
             {
                 break;
             }
 
-            var nextOffset = RecordBatch.ReadNextOffset(span.Slice(position, size));
-            if (start < 0 && nextOffset > first)
+            var batch = batches.Slice(position, size);
+            if (RecordBatchSlicer.TrySlice(batch, first, last, output.AsSpan(written), out var cut) != BatchStatus.Valid)
             {
-                start = position;
+                throw new CorruptRecordException($"The batch of {_id.TopicPartition} at offset {RecordBatch.ReadBaseOffset(batch)} does not parse.");
             }
 
+            written += cut;
             position += size;
-            if (nextOffset > last)
+            if (RecordBatch.ReadNextOffset(batch) > last)
             {
                 break;
             }
         }
 
-        return batches[start..position];
+        return output.AsMemory(0, written);
     }
 
     private async Task WaitForChangeAsync(long now, long waitUntil)

@@ -43,7 +43,10 @@ internal sealed record TestRecord(long Timestamp, byte[]? Key, byte[]? Value, Te
     }
 
     /// <summary>Builds one batch of <paramref name="records"/> at <paramref name="baseOffset"/>, as the broker stores it.</summary>
-    public static byte[] BuildBatch(IEnumerable<TestRecord> records, long baseOffset = 0)
+    /// <param name="records">The records.</param>
+    /// <param name="baseOffset">The offset the broker gave the batch.</param>
+    /// <param name="baseSequence">An idempotent producer's sequence of the first record (producer 42, epoch 1), or -1 for none.</param>
+    public static byte[] BuildBatch(IEnumerable<TestRecord> records, long baseOffset = 0, int baseSequence = -1)
     {
         using var builder = new RecordBatchBuilder();
         foreach (var record in records)
@@ -51,7 +54,7 @@ internal sealed record TestRecord(long Timestamp, byte[]? Key, byte[]? Value, Te
             record.AppendTo(builder);
         }
 
-        var batch = builder.Build().ToArray();
+        var batch = (baseSequence < 0 ? builder.Build() : builder.Build(producerId: 42, producerEpoch: 1, baseSequence)).ToArray();
         RecordBatch.WriteBaseOffset(batch, baseOffset);
         return batch;
     }
