@@ -180,9 +180,20 @@ public sealed partial class PartitionGrain(
         FlushOnCommit = _options.FlushOnCommit,
     };
 
-    private IPartitionLog RequireLog() =>
-        _fenced ? throw Fenced()
-        : _log ?? throw new UnknownTopicOrPartitionException($"Partition {this.GetPrimaryKeyString()} does not exist.");
+    private IPartitionLog RequireLog()
+    {
+        if (_log is { IsFenced: true } && !_fenced)
+        {
+            // Another activation of this partition took the log (a duplicate after a membership change, say). This one
+            // would serve a frozen high watermark to readers forever: step down, so callers retry and find the new one.
+            LogSuperseded(logger, _id, state.State.Epoch);
+            _fenced = true;
+            DeactivateOnIdle();
+        }
+
+        return _fenced ? throw Fenced()
+            : _log ?? throw new UnknownTopicOrPartitionException($"Partition {this.GetPrimaryKeyString()} does not exist.");
+    }
 
     private StaleEpochException Fenced() => new($"Partition {_id} moved to a newer activation; retry.");
 }

@@ -9,9 +9,12 @@ public sealed class BrokerClientOptions
     /// <summary>The configuration section the options bind from.</summary>
     public const string SectionName = "BrokerClient";
 
-    /// <summary>Options of producers created without their own. Default: <see cref="ProducerOptions.Default"/>.</summary>
-    public ProducerOptions Producer { get; set; } = ProducerOptions.Default;
+    // Fresh instances, never the shared Default ones: the configuration binder writes into the instance it finds, even
+    // through init-only setters, and would change the defaults of every producer and consumer in the process.
 
-    /// <summary>Options of consumers created without their own. Default: <see cref="ConsumerOptions.Default"/>.</summary>
-    public ConsumerOptions Consumer { get; set; } = ConsumerOptions.Default;
+    /// <summary>Options of producers created without their own. Default: the values of <see cref="ProducerOptions.Default"/>.</summary>
+    public ProducerOptions Producer { get; set; } = new();
+
+    /// <summary>Options of consumers created without their own. Default: the values of <see cref="ConsumerOptions.Default"/>.</summary>
+    public ConsumerOptions Consumer { get; set; } = new();
 }

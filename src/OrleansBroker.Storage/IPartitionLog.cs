@@ -20,6 +20,12 @@ public interface IPartitionLog : IAsyncDisposable
     long SizeInBytes { get; }
 
     /// <summary>
+    /// True once a newer writer of this process opened the log: this instance no longer sees new records, so its owner
+    /// must stop serving reads as well as appends. (A writer in another process is found out by the next append.)
+    /// </summary>
+    bool IsFenced { get; }
+
+    /// <summary>
     /// Appends one validated batch. Before this method returns, the batch's offsets are assigned (its
     /// <c>baseOffset</c> and <c>partitionLeaderEpoch</c> fields are written in place), so calls keep
     /// their order; the returned task completes with the base offset once the batch is durable, written

@@ -370,8 +370,11 @@ public sealed class PartitionLogTests : IDisposable
         await using var old = await OpenAsync(backend, "orders", 1, LogConfig.Default);
         var first = TestBatches.Create(2);
         await old.AppendAsync(first, Cancellation);
+        Assert.False(old.IsFenced);
 
         await using var current = await OpenAsync(backend, "orders", 2, LogConfig.Default);
+        Assert.True(old.IsFenced);
+        Assert.False(current.IsFenced);
         var stale = await Assert.ThrowsAsync<StaleEpochException>(async () => await old.AppendAsync(TestBatches.Create(3), Cancellation));
         await Assert.ThrowsAsync<StaleEpochException>(async () => await old.AppendAsync(TestBatches.Create(3), Cancellation));
         await Assert.ThrowsAsync<StaleEpochException>(async () => await old.EnforceRetentionAsync(Cancellation));

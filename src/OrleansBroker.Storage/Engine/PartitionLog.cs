@@ -42,6 +42,9 @@ internal sealed partial class PartitionLog : IPartitionLog
 
     public long HighWatermark => Volatile.Read(ref _highWatermark);
 
+    // Read without the fence lock: a stale answer only delays noticing by one call, as the next read sees the new epoch.
+    public bool IsFenced => !_fence.IsOwnedBy(_epoch);
+
     public long NextOffset => Interlocked.Read(ref _nextOffset);
 
     public long SizeInBytes => Interlocked.Read(ref _size);

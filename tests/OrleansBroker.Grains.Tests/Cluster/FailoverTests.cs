@@ -77,6 +77,30 @@ public sealed class FailoverTests() : BrokerCluster(silos: 3)
         Assert.True((await grain.GetInfoAsync()).Epoch > epoch + 1);
     }
 
+    [Fact]
+    public async Task A_stale_activation_stops_serving_reads_once_a_newer_one_took_the_log_and_readers_find_the_new_records()
+    {
+        var topic = BrokerClusterFixture.NewTopic();
+        await Broker.Admin.CreateTopicAsync(topic);
+        var partition = new TopicPartition(topic, 0);
+        var grain = Cluster.Client.GetGrain<IPartitionGrain>(partition.ToString());
+        await grain.AppendAsync(OneRecordBatch("before"));
+        var epoch = (await grain.GetInfoAsync()).Epoch;
+
+        // A newer owner (a duplicate activation, as a membership change can make) takes the log and writes to it.
+        var store = new FileLogStore(new FileLogStoreOptions { DataDirectory = Path.Combine(DataDirectory, "logs") }, TimeProvider.System);
+        await using (var newer = await store.OpenAsync(new LogPartition(topic, 0), epoch + 1, LogConfig.Default, TestContext.Current.CancellationToken))
+        {
+            await newer.AppendAsync(OneRecordBatch("newer"), TestContext.Current.CancellationToken);
+
+            // Reading from the old activation would show a frozen high watermark: it refuses, so the reader retries.
+            await Assert.ThrowsAsync<StaleEpochException>(() => grain.FetchAsync(0, 1024 * 1024, TimeSpan.Zero).AsTask());
+        }
+
+        var records = await PartitionReader.ReadAsync(Cluster.Client, partition);
+        Assert.Equal(["before", "newer"], records.Select(r => r.Value));
+    }
+
     private async Task KillSiloHostingAsync(TopicPartition partition)
     {
         var management = Cluster.Client.GetGrain<IManagementGrain>(0);

@@ -39,6 +39,10 @@ public sealed class HostingTests
         Assert.Equal("billing", options.Consumer.GroupId);
         Assert.Equal(AutoOffsetReset.Latest, options.Consumer.AutoOffsetReset);
         Assert.Same(host.Services.GetRequiredService<BrokerClient>(), host.Services.GetRequiredService<BrokerClient>());
+
+        // Binding must not reach the shared defaults: other consumers of the process would join "billing" at its end.
+        Assert.Equal((null, AutoOffsetReset.Earliest), (ConsumerOptions.Default.GroupId, ConsumerOptions.Default.AutoOffsetReset));
+        Assert.Equal((TimeSpan.FromMilliseconds(5), Client.Producing.BufferFullMode.Wait), (Client.Producing.ProducerOptions.Default.Linger, Client.Producing.ProducerOptions.Default.WhenBufferFull));
     }
 
     [Theory]
