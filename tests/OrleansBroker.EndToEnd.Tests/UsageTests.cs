@@ -16,6 +16,9 @@ public sealed class UsageTests
     [InlineData("consume t --bogus")]
     [InlineData("consume t --max-messages 0")]
     [InlineData("bench e2e t --record-size 4")]
+    [InlineData("bench scale --partitions 1,0")]
+    [InlineData("bench transport --records-per-call 1000000 --record-size 100")]
+    [InlineData("bench chart --output chart.svg")]
     [InlineData("frobnicate")]
     public async Task Bad_usage_exits_with_2(string commandLine)
     {

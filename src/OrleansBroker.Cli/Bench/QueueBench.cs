@@ -34,7 +34,10 @@ internal static class QueueBench
         command.SetBrokerAction((client, result, cancellationToken) => RunAsync(
             client,
             new BenchSettings(
-                result.GetRequiredValue(topic), result.GetValue(records), result.GetValue(recordSize), Producers: 1, Rate: 0, Partitions: 0, result.GetValue(consumers)),
+                result.GetRequiredValue(topic), result.GetValue(records), result.GetValue(recordSize), Producers: 1, Rate: 0, Partitions: 0, result.GetValue(consumers))
+            {
+                JsonPath = result.GetValue(BenchCommand.JsonOption),
+            },
             cancellationToken));
         return command;
     }

@@ -8,15 +8,19 @@ namespace OrleansBroker.Cli.Connection;
 internal static class BrokerAction
 {
     public static void SetBrokerAction(this Command command, Func<BrokerClient, ParseResult, CancellationToken, Task<int>> action) =>
+        command.SetConnectionAction((connection, result, cancellationToken) => action(connection.Client, result, cancellationToken));
+
+    /// <summary>As <see cref="SetBrokerAction"/>, for a command that also needs the connection's grain factory.</summary>
+    public static void SetConnectionAction(this Command command, Func<BrokerConnection, ParseResult, CancellationToken, Task<int>> action) =>
         command.SetAction((result, cancellationToken) => RunAsync(action, result, cancellationToken));
 
     private static async Task<int> RunAsync(
-        Func<BrokerClient, ParseResult, CancellationToken, Task<int>> action, ParseResult result, CancellationToken cancellationToken)
+        Func<BrokerConnection, ParseResult, CancellationToken, Task<int>> action, ParseResult result, CancellationToken cancellationToken)
     {
         try
         {
             await using var connection = await BrokerConnection.ConnectAsync(result.GetRequiredValue(BrokerConnection.BrokerOption), cancellationToken);
-            return await action(connection.Client, result, cancellationToken);
+            return await action(connection, result, cancellationToken);
         }
         catch (BrokerUnreachableException exception)
         {

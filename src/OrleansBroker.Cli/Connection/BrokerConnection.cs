@@ -31,11 +31,15 @@ internal sealed class BrokerConnection : IAsyncDisposable
         _provider = provider;
         _services = [.. provider.GetServices<IHostedService>()];
         Client = provider.GetRequiredService<BrokerClient>();
+        GrainFactory = provider.GetRequiredService<IClusterClient>();
     }
 
     public static Option<string> BrokerOption { get; } = CreateBrokerOption();
 
     public BrokerClient Client { get; }
+
+    /// <summary>The grains themselves, for diagnostics that bypass the broker client (<c>bench transport</c>).</summary>
+    public IGrainFactory GrainFactory { get; }
 
     /// <summary>Connects, or throws <see cref="BrokerUnreachableException"/> within a few seconds.</summary>
     public static async Task<BrokerConnection> ConnectAsync(string broker, CancellationToken cancellationToken)

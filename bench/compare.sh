@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# bench/compare.sh: OrleansBroker beside its peers, one workload, one machine, one run.
+#  1. builds the silo and obroker (Release);
+#  2. starts one silo on free loopback ports with a fresh data directory;
+#  3. runs obroker's benches on the peer harness's workload: produce RECORDS x SIZE B from PRODUCERS producers
+#     (after the transport ceiling), consume them, e2e at RATE records/s for SECS s;
+#  4. stops the silo and removes its data;
+#  5. runs the peer harness ($PEERS_DIR/run-peers.sh, which starts each peer on its own fresh data directory);
+#  6. writes a Markdown table to stdout and to bench/results/compare-<UTC time>.md, and OrleansBroker's runs as JSON
+#     lines beside it (compare-<UTC time>.jsonl, for 'obroker bench chart'). Progress goes to stderr.
+# Knobs (environment), with defaults:
+#   RECORDS=1000000 SIZE=100 PRODUCERS=4 RATE=20000 SECS=10 WARMUP=50000  the workload, shared with run-peers.sh
+#   PHASES=produce,consume,e2e                      which phases run (consume reads what produce wrote)
+#   PARTITIONS=4                                    partitions of OrleansBroker's topics
+#   FLUSH_ON_COMMIT=true                            the silo's Broker:FlushOnCommit (acknowledge after fsync)
+#   CEILING=1 CEILING_RECORDS=5000000               measure the transport ceiling before produce (CEILING=0: skip)
+#   PEERS="redis-everysec redis-always nats-js rabbitmq-quorum rabbitmq-stream"   the peers to run
+#   PEERS_DIR=<repo>/../shared/peers                where run-peers.sh lives
+#   SKIP_PEERS=1                                    measure OrleansBroker only
+#   SKIP_BUILD=1                                    use the existing Release build
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+export RECORDS="${RECORDS:-1000000}" SIZE="${SIZE:-100}" PRODUCERS="${PRODUCERS:-4}" RATE="${RATE:-20000}" SECS="${SECS:-10}"
+export WARMUP="${WARMUP:-50000}" PHASES="${PHASES:-produce,consume,e2e}"
+PARTITIONS="${PARTITIONS:-4}" FLUSH_ON_COMMIT="${FLUSH_ON_COMMIT:-true}" CEILING="${CEILING:-1}" CEILING_RECORDS="${CEILING_RECORDS:-5000000}"
+PEERS="${PEERS:-redis-everysec redis-always nats-js rabbitmq-quorum rabbitmq-stream}"
+peers_dir="${PEERS_DIR:-$repo/../shared/peers}"
+peers_dir="$(cd "$peers_dir" 2>/dev/null && pwd || echo "$peers_dir")"
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+results="$repo/bench/results/compare-$stamp.md"
+scratch="$(mktemp -d -t obroker-compare.XXXXXX)"
+silo_pid=""
+status=0
+
+stop_silo() { # SIGTERM, up to 30 s for a clean stop, then SIGKILL
+  [ -n "$silo_pid" ] || return 0
+  kill -TERM "$silo_pid" 2>/dev/null || true
+  for _ in $(seq 300); do kill -0 "$silo_pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$silo_pid" 2>/dev/null || true
+  wait "$silo_pid" 2>/dev/null || true
+  silo_pid=""
+}
+trap 'stop_silo; rm -rf "$scratch"' EXIT
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() { # a port nothing listens on, other than $1
+  local port
+  for _ in $(seq 200); do
+    port=$((20000 + RANDOM % 30000))
+    [ "$port" != "${1:-}" ] && port_free "$port" && { echo "$port"; return 0; }
+  done
+  echo "compare.sh: found no free port" >&2; return 1
+}
+field() { # field LINE KEY: the value of KEY=value in a summary or PEER line
+  sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"
+}
+rate() { # 1234567 -> 1.23M, 215000 -> 215k
+  [ -n "$1" ] || { echo "-"; return; }
+  awk -v v="$1" 'BEGIN { if (v >= 1e6) printf "%.2fM", v / 1e6; else if (v >= 1e3) printf "%.0fk", v / 1e3; else printf "%d", v }'
+}
+ms() { [ -n "$1" ] && awk -v v="$1" 'BEGIN { printf (v >= 100 ? "%.0f" : v >= 10 ? "%.1f" : "%.2f"), v }' || echo "-"; }
+has_phase() { [[ ",$PHASES," == *",$1,"* ]]; }
+
+if [ -z "${SKIP_BUILD:-}" ]; then
+  echo "compare.sh: building the silo and obroker (Release)" >&2
+  dotnet build "$repo/Silo" -c Release --nologo -v q >&2
+  dotnet build "$repo/src/OrleansBroker.Cli" -c Release --nologo -v q >&2
+fi
+silo_dll="$repo/Silo/bin/Release/net10.0/OrleansBroker.Silo.dll"
+cli_dll="$repo/src/OrleansBroker.Cli/bin/Release/net10.0/obroker.dll"
+
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+gateway="$(free_port)"
+silo_port="$(free_port "$gateway")"
+data="$scratch/data"
+mkdir -p "$data"
+echo "compare.sh: starting the silo (gateway 127.0.0.1:$gateway, data $data)" >&2
+(cd "$data" && exec dotnet "$silo_dll" --Broker:DataDirectory "$data" --Broker:GatewayPort "$gateway" \
+  --Broker:SiloPort "$silo_port" --Broker:FlushOnCommit "$FLUSH_ON_COMMIT") > "$scratch/silo.log" 2>&1 &
+silo_pid=$!
+for _ in $(seq 600); do
+  port_free "$gateway" || break
+  kill -0 "$silo_pid" 2>/dev/null || { cat "$scratch/silo.log" >&2; echo "compare.sh: the silo exited while starting" >&2; exit 1; }
+  sleep 0.1
+done
+port_free "$gateway" && { echo "compare.sh: the silo's gateway did not open within 60 s" >&2; exit 1; }
+
+obroker() { dotnet "$cli_dll" --broker "127.0.0.1:$gateway" "$@"; }
+bench() { # bench ARGS...: one obroker bench; its output goes to stderr and to ours.log, whose summary lines make the table
+  obroker bench "$@" --json "$scratch/ours.jsonl" | tee -a "$scratch/ours.log" >&2 || { status=1; echo "compare.sh: obroker bench $* failed" >&2; }
+}
+topic="compare-$stamp"
+if [ "$WARMUP" -gt 0 ]; then
+  # Each bench is a new client process, so this warms the silo (JIT, activations), not the client.
+  echo "compare.sh: warming the silo with $WARMUP records" >&2
+  obroker bench produce "warmup-$stamp" --records "$WARMUP" --record-size "$SIZE" --producers "$PRODUCERS" --partitions "$PARTITIONS" > /dev/null 2>&1 || true
+  obroker bench consume "warmup-$stamp" --records "$WARMUP" > /dev/null 2>&1 || true
+fi
+if has_phase produce; then
+  ceiling=()
+  [ "$CEILING" = 1 ] && ceiling=(--with-ceiling --ceiling-records "$CEILING_RECORDS")
+  bench produce "$topic" --records "$RECORDS" --record-size "$SIZE" --producers "$PRODUCERS" --partitions "$PARTITIONS" "${ceiling[@]}"
+fi
+has_phase consume && bench consume "$topic" --records "$RECORDS"
+has_phase e2e && bench e2e "$topic-live" --records "$((RATE * SECS))" --rate "$RATE" --record-size "$SIZE" --partitions "$PARTITIONS"
+stop_silo
+touch "$scratch/ours.log" "$scratch/peers.log"
+
+if [ -z "${SKIP_PEERS:-}" ]; then
+  [ -f "$peers_dir/run-peers.sh" ] || { echo "compare.sh: no run-peers.sh in $peers_dir (set PEERS_DIR, or SKIP_PEERS=1)" >&2; exit 1; }
+  echo "compare.sh: running the peers: $PEERS" >&2
+  # shellcheck disable=SC2086 # PEERS is a list of words
+  bash "$peers_dir/run-peers.sh" $PEERS | tee "$scratch/peers.log" >&2 || status=1
+fi
+
+fsync_before_ack() { # from the peer harness's README: which settings fsync before they acknowledge
+  case "$1" in
+    redis-always|rabbitmq-quorum) echo yes;;
+    redis-everysec|nats-js|rabbitmq-stream) echo no;;
+    *) echo "?";;
+  esac
+}
+row() { # row SYSTEM PRODUCE_LINE CONSUME_LINE E2E_LINE FSYNC RATE_KEY: one table row from three summary lines
+  local e2e="$4"
+  echo "| $1 | $(rate "$(field "$2" rec_per_s)") | $(rate "$(field "$3" rec_per_s)") | $(ms "$(field "$e2e" p50_ms)") | $(ms "$(field "$e2e" p99_ms)") | $(ms "$(field "$e2e" p999_ms)") | $(rate "$(field "$e2e" "$6")") | $5 |"
+}
+ours() { grep "^bench=$1 " "$scratch/ours.log" | tail -1 || true; }
+peer() { grep "^PEER system=$1 phase=$2 " "$scratch/peers.log" | tail -1 || true; }
+
+produce_line="$(ours produce)"
+{
+  echo "# OrleansBroker beside its peers, $stamp"
+  echo
+  echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), load average before the run $load_before."
+  echo "Workload: $RECORDS records of $SIZE B from $PRODUCERS producers, read back by one consumer; e2e: one producer at $RATE records/s for $SECS s."
+  echo "OrleansBroker $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?'): one silo, File storage, $PARTITIONS partitions, FlushOnCommit=$FLUSH_ON_COMMIT."
+  echo
+  echo "| system | produce rec/s | consume rec/s | e2e p50 ms | e2e p99 ms | e2e p99.9 ms | e2e sent rec/s | fsync before ack |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+  [ "$FLUSH_ON_COMMIT" = true ] && ours_fsync=yes || ours_fsync=no
+  row "orleansbroker" "$produce_line" "$(ours consume)" "$(ours e2e)" "$ours_fsync" achieved_rate
+  if [ -z "${SKIP_PEERS:-}" ]; then
+    for s in $PEERS; do
+      row "$s" "$(peer "$s" produce)" "$(peer "$s" consume)" "$(peer "$s" e2e)" "$(fsync_before_ack "$s")" sent_rate
+    done
+  fi
+  echo
+  if [ -n "$(field "$produce_line" ceiling_rec_per_s)" ]; then
+    echo "OrleansBroker's produce reached $(field "$produce_line" pct_of_ceiling) % of the transport ceiling" \
+      "($(rate "$(field "$produce_line" ceiling_rec_per_s)") records/s: 'obroker bench transport', the same records packed 1000 per grain call to a grain that does nothing)."
+    echo
+  fi
+  echo "- \"-\": the phase did not run or failed; a peer's \"phase=error\" line below says why."
+  echo "- Client and server share the machine's cores; each obroker bench is its own client process (cold JIT), the silo"
+  echo "  was warmed with $WARMUP records first. The peers' PeerBench warms its client with $WARMUP records in one process."
+  echo "- fsync before ack: for the peers as their harness documents it (\`$peers_dir/README.md\`)."
+  echo
+  echo "<details><summary>Raw summary lines</summary>"
+  echo
+  echo '```'
+  grep -h -e "^bench=" -e "^PEER " "$scratch/ours.log" "$scratch/peers.log" || true
+  echo '```'
+  echo "</details>"
+} > "$scratch/compare.md"
+mkdir -p "$(dirname "$results")"
+cp "$scratch/compare.md" "$results"
+[ -f "$scratch/ours.jsonl" ] && cp "$scratch/ours.jsonl" "${results%.md}.jsonl"
+cat "$results"
+echo "compare.sh: written to $results" >&2
+exit $status
