@@ -29,8 +29,12 @@ public sealed class BrokerOptions
     /// <summary>Settings of queue groups. Default: see <see cref="QueueOptions"/>.</summary>
     public QueueOptions Queues { get; set; } = new();
 
-    /// <summary>How often consumer group members heartbeat (at most a third of a member's session timeout). Default: 00:00:03.</summary>
-    public TimeSpan GroupHeartbeatInterval { get; set; } = TimeSpan.FromSeconds(3);
+    /// <summary>
+    /// How often consumer group members heartbeat (at most a third of a member's session timeout). A member learns of a
+    /// rebalance from its next heartbeat, so this bounds how long a joining member waits for an owner to give up its
+    /// partitions; a heartbeat is one small grain call. Default: 00:00:01.
+    /// </summary>
+    public TimeSpan GroupHeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>Fails the silo's start when <see cref="BrokerOptions"/> are out of range.</summary>
