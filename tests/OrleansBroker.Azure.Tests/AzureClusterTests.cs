@@ -5,9 +5,8 @@ using Azure.Data.Tables;
 using Orleans.TestingHost;
 using OrleansBroker.Client;
 using OrleansBroker.Client.Producing;
-using OrleansBroker.Grains;
 using OrleansBroker.Grains.Hosting;
-using OrleansBroker.Records;
+using OrleansBroker.Grains.Tests.Cluster;
 using OrleansBroker.Silo;
 
 namespace OrleansBroker.Azure.Tests;
@@ -86,8 +85,8 @@ public sealed class AzureClusterTests(ITestOutputHelper output) : IAsyncLifetime
 
         foreach (var partition in acknowledged.GroupBy(result => result.TopicPartition.Partition))
         {
-            var offsets = await ReadOffsetsAsync(new TopicPartition(topic, partition.Key));
-            Assert.Equal(partition.Select(result => result.Offset).Order(), offsets);
+            var records = await PartitionReader.ReadAsync(_cluster.Client, new TopicPartition(topic, partition.Key));
+            Assert.Equal(partition.Select(result => result.Offset).Order(), records.Select(r => r.Offset));
         }
 
         Assert.Equal(Records, acknowledged.Count);
@@ -100,47 +99,5 @@ public sealed class AzureClusterTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         Assert.NotEqual(0, segments);
-    }
-
-    /// <summary>The offset of every record of a partition, read through its grain (which fails over to the surviving silo).</summary>
-    private async Task<List<long>> ReadOffsetsAsync(TopicPartition partition)
-    {
-        var grain = _cluster.Client.GetGrain<IPartitionGrain>(partition.ToString());
-        var offsets = new List<long>();
-        var offset = 0L;
-        while (true)
-        {
-            var fetched = await RetryAsync(() => grain.FetchAsync(offset, 1024 * 1024, TimeSpan.Zero).AsTask());
-            var reader = new RecordBatchReader(fetched.Batches);
-            while (reader.TryReadNext(out var record))
-            {
-                if (record.Offset >= offset)
-                {
-                    offsets.Add(record.Offset);
-                }
-            }
-
-            if (reader.NextOffset <= offset || reader.NextOffset >= fetched.HighWatermark)
-            {
-                return offsets;
-            }
-
-            offset = reader.NextOffset;
-        }
-    }
-
-    private static async Task<T> RetryAsync<T>(Func<Task<T>> call)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (Exception exception) when (attempt < 50 && exception is StaleEpochException or SiloUnavailableException or TimeoutException)
-            {
-                await Task.Delay(100, TestContext.Current.CancellationToken);
-            }
-        }
     }
 }

@@ -8,7 +8,6 @@ namespace OrleansBroker.Cli.Bench;
 /// <summary><c>bench consume</c>: reads records from the beginning of every partition; reports throughput.</summary>
 internal static class ConsumeBench
 {
-
     public static async Task<int> RunAsync(BrokerClient client, BenchSettings settings, CancellationToken cancellationToken)
     {
         await settings.EnsureTopicAsync(client);

@@ -8,7 +8,6 @@ namespace OrleansBroker.Cli.Bench;
 /// <summary><c>bench group</c>: several consumers of one new consumer group read the topic from the beginning; reports their total throughput.</summary>
 internal static class GroupBench
 {
-
     public static async Task<int> RunAsync(BrokerClient client, BenchSettings settings, CancellationToken cancellationToken)
     {
         await settings.EnsureTopicAsync(client);

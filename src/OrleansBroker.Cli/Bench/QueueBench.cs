@@ -14,7 +14,6 @@ namespace OrleansBroker.Cli.Bench;
 /// </summary>
 internal static class QueueBench
 {
-
     public static Command CreateCommand()
     {
         var topic = CliOptions.TopicArgument("The topic to read (run 'bench produce' first).");
