@@ -46,6 +46,18 @@ internal sealed class StorageFaults : HttpPipelineTransport, IDisposable
         return gate;
     }
 
+    /// <summary>How many rules still wait for a request to fault or hold.</summary>
+    public int Unused
+    {
+        get
+        {
+            lock (_rules)
+            {
+                return _rules.Count;
+            }
+        }
+    }
+
     /// <summary>How many requests that match reached this transport (faulted or not).</summary>
     public int Count(Func<BlobRequest, bool> match) => _seen.Count(match);
 
@@ -218,6 +230,9 @@ internal sealed record BlobRequest(RequestMethod Method, string Path, string Que
 
     /// <summary>The upload of a partition's <c>leader-epoch</c> blob.</summary>
     public bool IsEpochWrite => Method == RequestMethod.Put && Path.EndsWith("/leader-epoch", StringComparison.Ordinal) && !Has("comp=");
+
+    /// <summary>A write of a blob's metadata (a roll record or a cut torn tail on a segment).</summary>
+    public bool IsMetadataWrite => Method == RequestMethod.Put && Has("comp=metadata");
 
     /// <summary>The creation of an append blob (a segment).</summary>
     public bool IsSegmentCreate => Method == RequestMethod.Put && BlobType == "AppendBlob" && !Has("comp=");
