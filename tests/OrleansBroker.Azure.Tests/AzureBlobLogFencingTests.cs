@@ -34,13 +34,13 @@ public sealed class AzureBlobLogFencingTests : IAsyncLifetime
     public async Task A_writer_that_keeps_appending_while_a_newer_one_opens_and_appends_is_fenced_and_the_log_holds_exactly_the_acknowledged_batches_in_order()
     {
         await using var old = await _container.Store().OpenAsync(Orders, 1, SmallSegments, Cancellation);
-        var oldWriter = new Writer(old);
-        var running = Task.Run(() => oldWriter.AppendUntilFencedAsync(), Cancellation);
+        var oldWriter = new LogWriter(old, Batch);
+        var running = Task.Run(() => oldWriter.AppendUntilRefusedAsync(), Cancellation);
         await oldWriter.AcknowledgedAsync(10).WaitAsync(Cancellation);
 
         // The newer writer opens and appends while the old one has group commits in flight.
         await using var current = await _container.Store().OpenAsync(Orders, 2, SmallSegments, Cancellation);
-        var currentWriter = new Writer(current);
+        var currentWriter = new LogWriter(current, Batch);
         for (var round = 0; round < 5; round++)
         {
             Assert.Equal(0, await currentWriter.AppendAsync());
@@ -51,8 +51,8 @@ public sealed class AzureBlobLogFencingTests : IAsyncLifetime
 
         // Refused once, the old writer writes nothing more.
         await Assert.ThrowsAsync<Storage.StaleEpochException>(async () => await old.AppendAsync(Batch(), Cancellation));
-        Assert.NotEmpty(oldWriter.Refused);
-        Assert.All(oldWriter.Refused, refusal => Assert.IsType<Storage.StaleEpochException>(refusal));
+        Assert.NotEmpty(oldWriter.Refusals);
+        Assert.All(oldWriter.Refusals, refusal => Assert.IsType<Storage.StaleEpochException>(refusal));
         await using var reopened = await _container.Store().OpenAsync(Orders, 3, SmallSegments, Cancellation);
         var stored = await LogAssert.ReadAllAsync(reopened, 0);
         LogAssert.SameBatches([.. oldWriter.Stored, .. currentWriter.Stored], stored);
@@ -128,72 +128,4 @@ public sealed class AzureBlobLogFencingTests : IAsyncLifetime
     }
 
     private static byte[] Batch() => TestBatches.Create(3, valueBytes: 20);
-
-    /// <summary>Appends batches in groups of four without waiting in between, and keeps what became of each.</summary>
-    private sealed class Writer(IPartitionLog log)
-    {
-        private readonly object _lock = new();
-        private readonly List<(int Count, TaskCompletionSource Reached)> _waiters = [];
-
-        /// <summary>The acknowledged batches, in offset order.</summary>
-        public List<byte[]> Stored { get; } = [];
-
-        public List<Exception> Refused { get; } = [];
-
-        /// <summary>Completes once <paramref name="count"/> batches are acknowledged.</summary>
-        public Task AcknowledgedAsync(int count)
-        {
-            lock (_lock)
-            {
-                var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _waiters.Add((count, reached));
-                Notify();
-                return reached.Task;
-            }
-        }
-
-        public async Task AppendUntilFencedAsync()
-        {
-            while (await AppendAsync() == 0)
-            {
-            }
-        }
-
-        /// <summary>Appends one group of four; returns how many were refused.</summary>
-        public async Task<int> AppendAsync()
-        {
-            var batches = Enumerable.Range(0, 4).Select(_ => Batch()).ToList();
-            var appends = batches.Select(batch => log.AppendAsync(batch, Cancellation).AsTask()).ToList();
-            var refused = 0;
-            for (var i = 0; i < batches.Count; i++)
-            {
-                try
-                {
-                    await appends[i];
-                    lock (_lock)
-                    {
-                        // A batch after a refused one is never acknowledged: the log's acknowledgements are a prefix.
-                        Assert.Equal(0, refused);
-                        Stored.Add(batches[i]);
-                        Notify();
-                    }
-                }
-                catch (Storage.StaleEpochException refusal)
-                {
-                    refused++;
-                    Refused.Add(refusal);
-                }
-            }
-
-            return refused;
-        }
-
-        private void Notify()
-        {
-            foreach (var (count, reached) in _waiters.Where(waiter => Stored.Count >= waiter.Count))
-            {
-                reached.TrySetResult();
-            }
-        }
-    }
 }
