@@ -22,7 +22,16 @@ public sealed partial class PartitionGrain
                 .ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.SuppressThrowing);
         }
 
-        var read = await log.ReadAsync(offset, Math.Min(maxBytes, _options.MaxFetchBytes));
+        LogReadResult read;
+        try
+        {
+            read = await log.ReadAsync(offset, Math.Min(maxBytes, _options.MaxFetchBytes));
+        }
+        catch (LogStorageException exception)
+        {
+            throw StorageFailed(exception);
+        }
+
         instruments.BytesOut.Add(read.Batches.Length, new KeyValuePair<string, object?>(BrokerInstruments.TopicTag, _id.Topic));
         var status = read.Status == LogReadStatus.Ok ? FetchStatus.Ok : FetchStatus.OffsetOutOfRange;
         return new FetchResult(status, read.Batches, read.LogStartOffset, read.HighWatermark);

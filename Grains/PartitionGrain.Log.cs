@@ -12,4 +12,7 @@ public sealed partial class PartitionGrain
 
     [LoggerMessage(3, LogLevel.Warning, "Partition {Partition} epoch {Epoch} is behind the log's epoch {LogEpoch}; taking a newer one")]
     private static partial void LogEpochBehind(ILogger logger, Exception exception, TopicPartition partition, int epoch, int logEpoch);
+
+    [LoggerMessage(4, LogLevel.Warning, "Partition {Partition} epoch {Epoch}: storage failed a write; deactivating, so the next activation reopens the log")]
+    private static partial void LogStorageFailed(ILogger logger, Exception exception, TopicPartition partition, int epoch);
 }
