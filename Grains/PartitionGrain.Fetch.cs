@@ -22,18 +22,22 @@ public sealed partial class PartitionGrain
                 .ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.SuppressThrowing);
         }
 
-        LogReadResult read;
+        var read = await ReadingAsync(log.ReadAsync(offset, Math.Min(maxBytes, _options.MaxFetchBytes)));
+        instruments.BytesOut.Add(read.Batches.Length, new KeyValuePair<string, object?>(BrokerInstruments.TopicTag, _id.Topic));
+        var status = read.Status == LogReadStatus.Ok ? FetchStatus.Ok : FetchStatus.OffsetOutOfRange;
+        return new FetchResult(status, read.Batches, read.LogStartOffset, read.HighWatermark);
+    }
+
+    /// <summary>A read of the log, whose storage failure the caller sees as the broker's retriable error.</summary>
+    private async ValueTask<T> ReadingAsync<T>(ValueTask<T> read)
+    {
         try
         {
-            read = await log.ReadAsync(offset, Math.Min(maxBytes, _options.MaxFetchBytes));
+            return await read;
         }
         catch (LogStorageException exception)
         {
             throw StorageFailed(exception);
         }
-
-        instruments.BytesOut.Add(read.Batches.Length, new KeyValuePair<string, object?>(BrokerInstruments.TopicTag, _id.Topic));
-        var status = read.Status == LogReadStatus.Ok ? FetchStatus.Ok : FetchStatus.OffsetOutOfRange;
-        return new FetchResult(status, read.Batches, read.LogStartOffset, read.HighWatermark);
     }
 }

@@ -86,7 +86,7 @@ public sealed partial class PartitionGrain(
         {
             OffsetSpecKind.Earliest => ValueTask.FromResult<long?>(log.LogStartOffset),
             OffsetSpecKind.Latest => ValueTask.FromResult<long?>(log.HighWatermark),
-            OffsetSpecKind.Timestamp => log.FindOffsetByTimestampAsync(spec.Timestamp),
+            OffsetSpecKind.Timestamp => ReadingAsync(log.FindOffsetByTimestampAsync(spec.Timestamp)),
             _ => throw new InvalidRequestException($"Unknown offset spec {spec.Kind}."),
         };
     }

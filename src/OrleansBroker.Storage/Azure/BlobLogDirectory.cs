@@ -72,6 +72,8 @@ internal sealed class BlobLogDirectory : ILogDirectory
 
     public void WriteEpoch(int epoch)
     {
+        _epoch = epoch;
+
         // Only over the version this opener read: an opener that wrote in between wins, this one is stale.
         var conditions = _epochETag is { } etag ? new BlobRequestConditions { IfMatch = etag } : new BlobRequestConditions { IfNoneMatch = ETag.All };
         try
@@ -82,15 +84,9 @@ internal sealed class BlobLogDirectory : ILogDirectory
         }
         catch (RequestFailedException conflict) when (conflict.Status is 409 or 412)
         {
-            // Refused either for a racing opener's write, or for this one's, landed on an attempt whose answer was lost.
-            var (current, writer) = ReadEpochBlob();
-            if (current != epoch || writer != _leaseId)
-            {
-                throw new StaleEpochException(_partition, epoch, current);
-            }
+            // Refused for a racing opener's write, or for this opener's own, landed on an attempt whose answer was lost.
+            EnsureEpochOwner();
         }
-
-        _epoch = epoch;
     }
 
     public IReadOnlyList<long> ListSegments()
@@ -236,13 +232,9 @@ internal sealed class BlobLogDirectory : ILogDirectory
     /// </summary>
     private bool TryReclaim(AppendBlobClient blob)
     {
-        if (!OwnsEpoch())
-        {
-            return false;
-        }
-
         try
         {
+            EnsureEpochOwner();
             Lease(blob);
             return true;
         }
@@ -298,12 +290,7 @@ internal sealed class BlobLogDirectory : ILogDirectory
         }
 
         Fenced(() => blob.GetBlobLeaseClient(_leaseId).Acquire(BlobLeaseClient.InfiniteLeaseDuration));
-        var (current, writer) = ReadEpochBlob();
-        if (current != _epoch || writer != _leaseId)
-        {
-            throw new StaleEpochException(_partition, _epoch, current);
-        }
-
+        EnsureEpochOwner();
         return blob.GetProperties(new BlobRequestConditions { LeaseId = _leaseId }).Value;
     }
 
@@ -325,10 +312,14 @@ internal sealed class BlobLogDirectory : ILogDirectory
         }
     }
 
-    private bool OwnsEpoch()
+    /// <summary>Throws when the epoch blob is no longer the one this writer wrote.</summary>
+    private void EnsureEpochOwner()
     {
         var (current, writer) = ReadEpochBlob();
-        return current == _epoch && writer == _leaseId;
+        if (current != _epoch || writer != _leaseId)
+        {
+            throw new StaleEpochException(_partition, _epoch, current);
+        }
     }
 
     /// <summary>Metadata that names this writer (its lease id) as the one that wrote a blob, so a retry refused because the first attempt landed can tell.</summary>
