@@ -123,7 +123,7 @@ public sealed class AzureBlobLogFencingTests : IAsyncLifetime
 
         var next = Batch();
         Assert.Equal(9, await current.AppendAsync(next, Cancellation));
-        await using var reopened = await _container.Store().OpenAsync(Orders, 3, SmallSegments, Cancellation);
+        await using var reopened = await _container.Store().OpenAsync(Orders, 3, config, Cancellation);
         LogAssert.SameBatches([first, group[0], group[1], next], await LogAssert.ReadAllAsync(reopened, 0));
     }
 

@@ -277,10 +277,10 @@ public enum Fault
 /// <summary>A request held by <see cref="StorageFaults.Hold"/>.</summary>
 internal sealed class Gate
 {
+    private readonly TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>Completes when the held request arrives.</summary>
     public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    private readonly TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public void Open() => _opened.TrySetResult();
 
