@@ -23,11 +23,24 @@ public sealed partial class PartitionGrain
         }
 
         var started = timeProvider.GetTimestamp();
-        var read = await log.ReadAsync(offset, Math.Min(maxBytes, _options.MaxFetchBytes));
+        var read = await ReadingAsync(log.ReadAsync(offset, Math.Min(maxBytes, _options.MaxFetchBytes)));
         var topic = new KeyValuePair<string, object?>(BrokerInstruments.TopicTag, _id.Topic);
         instruments.BytesOut.Add(read.Batches.Length, topic);
         instruments.FetchDuration.Record(timeProvider.GetElapsedTime(started).TotalMilliseconds, topic);
         var status = read.Status == LogReadStatus.Ok ? FetchStatus.Ok : FetchStatus.OffsetOutOfRange;
         return new FetchResult(status, read.Batches, read.LogStartOffset, read.HighWatermark);
+    }
+
+    /// <summary>A read of the log, whose storage failure the caller sees as the broker's retriable error.</summary>
+    private async ValueTask<T> ReadingAsync<T>(ValueTask<T> read)
+    {
+        try
+        {
+            return await read;
+        }
+        catch (LogStorageException exception)
+        {
+            throw StorageFailed(exception);
+        }
     }
 }

@@ -15,4 +15,7 @@ public sealed partial class PartitionGrain
 
     [LoggerMessage(4, LogLevel.Warning, "Partition {Partition} epoch {Epoch}: a newer activation opened the log; this one stops serving and deactivates")]
     private static partial void LogSuperseded(ILogger logger, TopicPartition partition, int epoch);
+
+    [LoggerMessage(5, LogLevel.Warning, "Partition {Partition} epoch {Epoch}: storage failed a write; deactivating, so the next activation reopens the log")]
+    private static partial void LogStorageFailed(ILogger logger, Exception exception, TopicPartition partition, int epoch);
 }

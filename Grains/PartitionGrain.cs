@@ -31,6 +31,7 @@ public sealed partial class PartitionGrain(
     private IPartitionLog? _log;
     private IGrainTimer? _retentionTimer;
     private bool _fenced;
+    private bool _storageFailed;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -85,7 +86,7 @@ public sealed partial class PartitionGrain(
         {
             OffsetSpecKind.Earliest => ValueTask.FromResult<long?>(log.LogStartOffset),
             OffsetSpecKind.Latest => ValueTask.FromResult<long?>(log.HighWatermark),
-            OffsetSpecKind.Timestamp => log.FindOffsetByTimestampAsync(spec.Timestamp),
+            OffsetSpecKind.Timestamp => ReadingAsync(log.FindOffsetByTimestampAsync(spec.Timestamp)),
             _ => throw new InvalidRequestException($"Unknown offset spec {spec.Kind}."),
         };
     }
@@ -134,6 +135,14 @@ public sealed partial class PartitionGrain(
         {
             throw new OutOfOrderSequenceException(exception.Message);
         }
+        catch (LogStorageException exception)
+        {
+            // The log takes no more appends: the next activation opens it again, finding its end in storage.
+            LogStorageFailed(logger, exception, _id, state.State.Epoch);
+            _storageFailed = true;
+            DeactivateOnIdle();
+            throw StorageFailed(exception);
+        }
     }
 
     private async Task OpenLogAsync(TopicConfig config, CancellationToken cancellationToken)
@@ -153,6 +162,10 @@ public sealed partial class PartitionGrain(
                 // The log has seen a newer epoch than the metadata (restored from an older copy, say): take the one after it.
                 LogEpochBehind(logger, exception, _id, state.State.Epoch, exception.CurrentEpoch);
                 state.State.Epoch = exception.CurrentEpoch;
+            }
+            catch (LogStorageException exception)
+            {
+                throw StorageFailed(exception);
             }
         }
 
@@ -192,8 +205,11 @@ public sealed partial class PartitionGrain(
         }
 
         return _fenced ? throw Fenced()
+            : _storageFailed ? throw new StorageErrorException($"The log of partition {_id} failed a write and is being opened again; retry.")
             : _log ?? throw new UnknownTopicOrPartitionException($"Partition {this.GetPrimaryKeyString()} does not exist.");
     }
 
     private StaleEpochException Fenced() => new($"Partition {_id} moved to a newer activation; retry.");
+
+    private StorageErrorException StorageFailed(LogStorageException exception) => new($"Partition {_id}: {exception.Message} Retry.");
 }

@@ -9,7 +9,8 @@ namespace OrleansBroker.Storage;
 /// <c>{topic}-{partition}/{baseOffset:D20}.log</c>, an index blob per sealed segment and a
 /// <c>leader-epoch</c> blob. Every append is conditioned on the append position and on the lease the
 /// current writer took on the active segment, so a stale writer fails instead of interleaving, in this
-/// process or any other.
+/// process or any other. The SDK retries failed requests (<see cref="AzureBlobLogStoreOptions.ClientOptions"/>);
+/// a failure past its retries surfaces as a <see cref="LogStorageException"/>.
 /// </summary>
 public sealed class AzureBlobLogStore : ILogStore
 {
@@ -27,7 +28,7 @@ public sealed class AzureBlobLogStore : ILogStore
         ArgumentException.ThrowIfNullOrWhiteSpace(options.ConnectionString);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.ContainerName);
         ArgumentNullException.ThrowIfNull(timeProvider);
-        _container = new BlobContainerClient(options.ConnectionString, options.ContainerName);
+        _container = new BlobContainerClient(options.ConnectionString, options.ContainerName, options.ClientOptions);
         _options = options;
         _timeProvider = timeProvider;
     }
@@ -38,15 +39,22 @@ public sealed class AzureBlobLogStore : ILogStore
 
         // A group commit is split into append blocks at batch boundaries, so one batch must fit a block.
         ArgumentOutOfRangeException.ThrowIfGreaterThan(config.MaxBatchBytes, _options.MaxAppendBlockBytes);
-        if (!_containerExists)
+        try
         {
-            await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-            _containerExists = true;
-        }
+            if (!_containerExists)
+            {
+                await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+                _containerExists = true;
+            }
 
-        // The engine's writer and recovery use the SDK's blocking calls: keep them off the caller's (grain's) thread.
-        return await WriterThreads.Shared.Factory.StartNew(
-            () => PartitionLog.Open(partition, epoch, config, _timeProvider, new BlobLogDirectory(_container, partition, config, _options), _fences, partition.ToString()),
-            cancellationToken);
+            // The engine's writer and recovery use the SDK's blocking calls: keep them off the caller's (grain's) thread.
+            return await WriterThreads.Shared.Factory.StartNew(
+                () => PartitionLog.Open(partition, epoch, config, _timeProvider, new BlobLogDirectory(_container, partition, config, _options), _fences, partition.ToString()),
+                cancellationToken);
+        }
+        catch (Exception failure) when (BlobLogDirectory.IsStorageFailure(failure))
+        {
+            throw new LogStorageException($"Opening the log of {partition} failed. {failure.Message}", failure);
+        }
     }
 }

@@ -15,5 +15,6 @@ public interface ILogStore
     /// <param name="config">Segment, retention and durability settings.</param>
     /// <param name="cancellationToken">Cancels the open.</param>
     /// <exception cref="StaleEpochException">A writer with an equal or higher epoch already opened the log.</exception>
+    /// <exception cref="LogStorageException">Storage failed past its retries; opening again may succeed.</exception>
     ValueTask<IPartitionLog> OpenAsync(LogPartition partition, int epoch, LogConfig config, CancellationToken cancellationToken = default);
 }

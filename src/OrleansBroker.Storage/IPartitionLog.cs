@@ -32,7 +32,11 @@ public interface IPartitionLog : IAsyncDisposable
     /// together with every other batch queued meanwhile (group commit). The caller must not touch
     /// <paramref name="batch"/> until the task completes; the log does not retain it afterwards.
     /// </summary>
-    /// <exception cref="StaleEpochException">A newer writer opened the log; nothing was written.</exception>
+    /// <exception cref="StaleEpochException">A newer writer opened the log; nothing of this batch was written.</exception>
+    /// <exception cref="LogStorageException">
+    /// Storage failed the write past its retries; the batch may be stored all the same, and the log takes no more appends
+    /// (open it again to go on).
+    /// </exception>
     /// <exception cref="ArgumentException">The batch is larger than <see cref="LogConfig.MaxBatchBytes"/>.</exception>
     ValueTask<long> AppendAsync(Memory<byte> batch, CancellationToken cancellationToken = default);
 
@@ -40,6 +44,7 @@ public interface IPartitionLog : IAsyncDisposable
     /// Reads whole batches, starting with the batch that holds <paramref name="offset"/>, up to
     /// <paramref name="maxBytes"/> (but always at least one whole batch when one is there), below the high watermark.
     /// </summary>
+    /// <exception cref="LogStorageException">Storage failed the read past its retries; the log is unchanged.</exception>
     ValueTask<LogReadResult> ReadAsync(long offset, int maxBytes, CancellationToken cancellationToken = default);
 
     /// <summary>Completes once the high watermark is above <paramref name="offset"/>, or the token is cancelled.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Azure.Storage.Blobs;
 
 namespace OrleansBroker.Azure.Tests;
@@ -19,17 +20,23 @@ internal static class Azurite
             var connectionString = Configured;
             if (Unreachable.Value is { } reason)
             {
-                var message = $"Azure Storage is unreachable ({Variable}={connectionString}): {reason}. Start Azurite (see README) or run .ci/run.";
-                if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-                {
-                    Assert.Fail(message);
-                }
-
-                Assert.Skip(message);
+                Unavailable($"Azure Storage is unreachable ({Variable}={connectionString}): {reason}. Start Azurite (see README) or run .ci/run.");
             }
 
             return connectionString;
         }
+    }
+
+    /// <summary>Skips the test, or fails it in CI, where everything a test needs is installed.</summary>
+    [DoesNotReturn]
+    public static void Unavailable(string message)
+    {
+        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+        {
+            Assert.Fail(message);
+        }
+
+        Assert.Skip(message);
     }
 
     private static string Configured =>

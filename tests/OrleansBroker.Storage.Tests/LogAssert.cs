@@ -1,3 +1,5 @@
+using OrleansBroker.Records;
+
 namespace OrleansBroker.Storage.Tests;
 
 /// <summary>Reads and checks whole logs.</summary>
@@ -26,6 +28,17 @@ internal static class LogAssert
         for (var i = 0; i < expected.Count; i++)
         {
             Assert.Equal(expected[i], actual[i]);
+        }
+    }
+
+    /// <summary>Every batch passes its checksum and record checks, and each starts at the offset after the one before, from <paramref name="offset"/>.</summary>
+    public static void Contiguous(IReadOnlyList<byte[]> batches, long offset)
+    {
+        foreach (var batch in batches)
+        {
+            Assert.Equal(BatchStatus.Valid, RecordBatchValidator.Validate(batch, int.MaxValue));
+            Assert.Equal(offset, TestBatches.BaseOffset(batch));
+            offset += TestBatches.RecordCount(batch);
         }
     }
 }

@@ -129,3 +129,16 @@ public sealed class StaleEpochException(string message) : BrokerException(ErrorC
     /// <inheritdoc />
     public override bool IsRetriable => true;
 }
+
+/// <summary>
+/// The partition's storage failed the request: unreachable, failing or timing out past its retries. A failed append may be
+/// stored all the same (an idempotent producer's retry is then answered with its offset, not written twice). Retry: the
+/// partition opens its log again from storage.
+/// </summary>
+[GenerateSerializer]
+[Alias("broker.StorageErrorException")]
+public sealed class StorageErrorException(string message) : BrokerException(ErrorCode.StorageError, message)
+{
+    /// <inheritdoc />
+    public override bool IsRetriable => true;
+}

@@ -47,6 +47,9 @@ public enum ErrorCode
     /// <summary>An idempotent producer's batch does not follow its previous one.</summary>
     OutOfOrderSequence = 45,
 
+    /// <summary>The partition's storage failed the request; retry.</summary>
+    StorageError = 56,
+
     /// <summary>The group has active members, so the operation (an offset reset, say) is refused.</summary>
     NonEmptyGroup = 68,
 

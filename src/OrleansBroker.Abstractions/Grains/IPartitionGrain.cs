@@ -19,6 +19,7 @@ public interface IPartitionGrain : IGrainWithStringKey
     /// <exception cref="RecordTooLargeException">The batch exceeds the topic's max message bytes.</exception>
     /// <exception cref="UnknownTopicOrPartitionException">The partition does not exist.</exception>
     /// <exception cref="StaleEpochException">This activation was fenced off by a newer one; retry.</exception>
+    /// <exception cref="StorageErrorException">Storage failed the write; retry.</exception>
     [Alias("Append")]
     ValueTask<long> AppendAsync(ReadOnlyMemory<byte> batch);
 
@@ -27,6 +28,7 @@ public interface IPartitionGrain : IGrainWithStringKey
     /// When no record is there yet, waits up to <paramref name="maxWait"/> for one (a long poll that never blocks appends).
     /// </summary>
     /// <exception cref="UnknownTopicOrPartitionException">The partition does not exist.</exception>
+    /// <exception cref="StorageErrorException">Storage failed the read; retry.</exception>
     [Alias("Fetch")]
     ValueTask<FetchResult> FetchAsync(long offset, int maxBytes, TimeSpan maxWait);
 

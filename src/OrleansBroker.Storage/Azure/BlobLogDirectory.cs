@@ -14,11 +14,19 @@ namespace OrleansBroker.Storage.Azure;
 /// open of the log.
 /// </summary>
 /// <remarks>
-/// Ownership across processes: the opener writes its epoch with an ETag condition, then takes the lease on
-/// the last segment (breaking the previous writer's) and checks that its epoch is still the stored one,
-/// so of two racing openers the higher epoch keeps the log. Every append carries the lease. A roll first
-/// records the next segment in the old one's metadata under the lease: an opener that takes the old
-/// segment over follows that record, so a stale writer can never start a segment the new one misses.
+/// Ownership across processes: the opener writes its epoch, tagged with its lease id, with an ETag condition,
+/// then takes the lease on the last segment (breaking the previous writer's) and checks that the epoch blob
+/// is still its own, so of two racing openers the one that wrote the epoch blob last keeps the log. Every
+/// append carries the lease. A roll first records the next segment in the old one's metadata under the
+/// lease: an opener that takes the old segment over follows that record, so a stale writer can never start
+/// a segment the new one misses.
+/// <para>
+/// The SDK retries requests that failed or timed out, including ones that reached the service and whose answer
+/// was lost: a conditional write then fails on its retry although it landed. Every conditional write here
+/// tells that case from a real conflict (the epoch blob and new segments carry the writer's lease id; an
+/// append compares the stored bytes), and a writer whose lease a losing opener broke takes it back while the
+/// epoch blob is still its own.
+/// </para>
 /// </remarks>
 [SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The engine owns and disposes the segment files the directory hands out.")]
 internal sealed class BlobLogDirectory : ILogDirectory
@@ -27,6 +35,7 @@ internal sealed class BlobLogDirectory : ILogDirectory
     private const string IndexExtension = ".index";
     private const string EpochBlobName = "leader-epoch";
     private const string NextSegmentKey = "nextsegment";
+    private const string WriterKey = "writer";
     private const int OffsetDigits = 20;
 
     private readonly BlobContainerClient _container;
@@ -59,39 +68,25 @@ internal sealed class BlobLogDirectory : ILogDirectory
     {
     }
 
-    public int ReadEpoch()
-    {
-        try
-        {
-            var content = _container.GetBlobClient(_prefix + EpochBlobName).DownloadContent().Value;
-            _epochETag = content.Details.ETag;
-            return int.TryParse(content.Content.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var epoch)
-                ? epoch
-                : throw new InvalidDataException($"The epoch blob of {_partition} is corrupt.");
-        }
-        catch (RequestFailedException missing) when (missing.Status == 404)
-        {
-            _epochETag = null;
-            return 0;
-        }
-    }
+    public int ReadEpoch() => ReadEpochBlob().Epoch;
 
     public void WriteEpoch(int epoch)
     {
+        _epoch = epoch;
+
         // Only over the version this opener read: an opener that wrote in between wins, this one is stale.
         var conditions = _epochETag is { } etag ? new BlobRequestConditions { IfMatch = etag } : new BlobRequestConditions { IfNoneMatch = ETag.All };
         try
         {
             _container.GetBlobClient(_prefix + EpochBlobName).Upload(
                 BinaryData.FromString(epoch.ToString(CultureInfo.InvariantCulture)),
-                new BlobUploadOptions { Conditions = conditions });
+                new BlobUploadOptions { Conditions = conditions, Metadata = WrittenByThis() });
         }
         catch (RequestFailedException conflict) when (conflict.Status is 409 or 412)
         {
-            throw new StaleEpochException(_partition, epoch, ReadEpoch());
+            // Refused for a racing opener's write, or for this opener's own, landed on an attempt whose answer was lost.
+            EnsureEpochOwner();
         }
-
-        _epoch = epoch;
     }
 
     public IReadOnlyList<long> ListSegments()
@@ -190,10 +185,64 @@ internal sealed class BlobLogDirectory : ILogDirectory
         }
     }
 
+    /// <summary>
+    /// Runs a call on the active segment that carries this writer's lease. A lease refusal while the epoch blob is still
+    /// this writer's means that an opener which lost to this writer broke the lease: it is taken back and the call made
+    /// once more. Any other refusal means a newer writer owns the log.
+    /// </summary>
+    public void FencedOnActive(Action call)
+    {
+        RequestFailedException refusal;
+        try
+        {
+            call();
+            return;
+        }
+        catch (RequestFailedException refused) when (refused.Status is 409 or 412)
+        {
+            refusal = refused;
+        }
+
+        if (!IsLeaseRefusal(refusal) || !TryReclaim(_active!.Blob))
+        {
+            throw Stale(refusal);
+        }
+
+        Fenced(call);
+    }
+
     public StaleEpochException Stale(RequestFailedException? refusal) =>
         refusal is null
             ? new StaleEpochException($"A newer writer took over the log of {_partition}; epoch {_epoch} is stale.")
             : new StaleEpochException($"A newer writer took over the log of {_partition}; epoch {_epoch} is stale ({refusal.ErrorCode}).", refusal);
+
+    /// <summary>
+    /// A failure of the storage service or of the way to it, past the SDK's retries: an error answer, or the exceptions of
+    /// every attempt that got none (unreachable, reset, timed out).
+    /// </summary>
+    public static bool IsStorageFailure(Exception failure) => failure is RequestFailedException or AggregateException;
+
+    private static bool IsLeaseRefusal(RequestFailedException refusal) =>
+        refusal.ErrorCode?.StartsWith("Lease", StringComparison.Ordinal) == true;
+
+    /// <summary>
+    /// Takes the active segment's lease back after another writer broke it, when the epoch blob shows that no newer
+    /// writer opened the log since: the breaker was an opener that lost to this writer (it broke the lease before
+    /// finding the epoch blob not its own). Returns false when a newer writer owns the log.
+    /// </summary>
+    private bool TryReclaim(AppendBlobClient blob)
+    {
+        try
+        {
+            EnsureEpochOwner();
+            Lease(blob);
+            return true;
+        }
+        catch (StaleEpochException)
+        {
+            return false;
+        }
+    }
 
     private static long BaseOffsetOf(BlobSegmentFile file)
     {
@@ -202,32 +251,14 @@ internal sealed class BlobLogDirectory : ILogDirectory
     }
 
     /// <summary>
-    /// Takes the last segment over: breaks the previous writer's lease, takes a new one, checks that no higher
-    /// epoch was written meanwhile, and follows the segments a writer rolled to (adding them to <paramref name="offsets"/>).
+    /// Takes the last segment over: leases it and follows the segments a writer rolled to (adding them to <paramref name="offsets"/>).
     /// </summary>
     private void TakeOver(List<long> offsets)
     {
         while (true)
         {
             var blob = Segment(offsets[^1]);
-            var lease = blob.GetBlobLeaseClient(_leaseId);
-            try
-            {
-                blob.GetBlobLeaseClient().Break(TimeSpan.Zero);
-            }
-            catch (RequestFailedException unleased) when (unleased.ErrorCode == BlobErrorCode.LeaseNotPresentWithLeaseOperation)
-            {
-                // Nobody held it: a writer that rolled away from it, or none yet.
-            }
-
-            Fenced(() => lease.Acquire(BlobLeaseClient.InfiniteLeaseDuration));
-            var current = ReadEpoch();
-            if (current != _epoch)
-            {
-                throw new StaleEpochException(_partition, _epoch, current);
-            }
-
-            var properties = blob.GetProperties(new BlobRequestConditions { LeaseId = _leaseId }).Value;
+            var properties = Lease(blob);
             if (!properties.Metadata.TryGetValue(NextSegmentKey, out var next))
             {
                 _active = new BlobSegmentFile(blob, this, _leaseId, properties, _maxBlocks, _reservedBlocks, _maxBlockBytes);
@@ -237,26 +268,108 @@ internal sealed class BlobLogDirectory : ILogDirectory
             // The previous writer was rolling to the next segment: it may have written there already.
             var nextOffset = long.Parse(next, NumberStyles.None, CultureInfo.InvariantCulture);
             Segment(nextOffset).CreateIfNotExists();
-            lease.Release();
+            ReleaseLease(blob);
             offsets.Add(nextOffset);
         }
     }
+
+    /// <summary>
+    /// Breaks the blob's lease (the previous writer's), takes a new one and checks that no other writer wrote the epoch
+    /// blob meanwhile: a writer that opens later writes the epoch blob before it breaks this lease, so it reads every
+    /// byte appended under this lease. Returns the blob's properties as of the new lease.
+    /// </summary>
+    private BlobProperties Lease(AppendBlobClient blob)
+    {
+        try
+        {
+            blob.GetBlobLeaseClient().Break(TimeSpan.Zero);
+        }
+        catch (RequestFailedException unleased) when (unleased.ErrorCode == BlobErrorCode.LeaseNotPresentWithLeaseOperation)
+        {
+            // Nobody held it: a writer that rolled away from it, or none yet.
+        }
+
+        Fenced(() => blob.GetBlobLeaseClient(_leaseId).Acquire(BlobLeaseClient.InfiniteLeaseDuration));
+        EnsureEpochOwner();
+        return blob.GetProperties(new BlobRequestConditions { LeaseId = _leaseId }).Value;
+    }
+
+    private (int Epoch, string? Writer) ReadEpochBlob()
+    {
+        try
+        {
+            var content = _container.GetBlobClient(_prefix + EpochBlobName).DownloadContent().Value;
+            _epochETag = content.Details.ETag;
+            content.Details.Metadata.TryGetValue(WriterKey, out var writer);
+            return int.TryParse(content.Content.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var epoch)
+                ? (epoch, writer)
+                : throw new InvalidDataException($"The epoch blob of {_partition} is corrupt.");
+        }
+        catch (RequestFailedException missing) when (missing.Status == 404)
+        {
+            _epochETag = null;
+            return (0, null);
+        }
+    }
+
+    /// <summary>Throws when the epoch blob is no longer the one this writer wrote.</summary>
+    private void EnsureEpochOwner()
+    {
+        var (current, writer) = ReadEpochBlob();
+        if (current != _epoch || writer != _leaseId)
+        {
+            throw new StaleEpochException(_partition, _epoch, current);
+        }
+    }
+
+    /// <summary>Metadata that names this writer (its lease id) as the one that wrote a blob, so a retry refused because the first attempt landed can tell.</summary>
+    private Dictionary<string, string> WrittenByThis() => new() { [WriterKey] = _leaseId };
 
     private BlobSegmentFile Roll(long baseOffset)
     {
         var sealing = _active!;
         var metadata = sealing.Metadata();
         metadata[NextSegmentKey] = baseOffset.ToString(CultureInfo.InvariantCulture);
+        FencedOnActive(() => sealing.Blob.SetMetadata(metadata, new BlobRequestConditions { LeaseId = _leaseId }));
         var blob = Segment(baseOffset);
-        Fenced(() =>
-        {
-            sealing.Blob.SetMetadata(metadata, new BlobRequestConditions { LeaseId = _leaseId });
-            blob.Create(new AppendBlobCreateOptions { Conditions = new AppendBlobRequestConditions { IfNoneMatch = ETag.All } });
-            blob.GetBlobLeaseClient(_leaseId).Acquire(BlobLeaseClient.InfiniteLeaseDuration);
-        });
-        sealing.ReleaseLease();
+        CreateSegment(blob);
+        Fenced(() => blob.GetBlobLeaseClient(_leaseId).Acquire(BlobLeaseClient.InfiniteLeaseDuration));
+        ReleaseLease(sealing.Blob);
         _active = new BlobSegmentFile(blob, this, _leaseId, BlobsModelFactory.BlobProperties(), _maxBlocks, _reservedBlocks, _maxBlockBytes);
         return _active;
+    }
+
+    /// <summary>Creates the segment a roll moves to; it must not exist yet, or a newer writer that followed this one's roll record made it.</summary>
+    private void CreateSegment(AppendBlobClient blob)
+    {
+        try
+        {
+            blob.Create(new AppendBlobCreateOptions { Metadata = WrittenByThis(), Conditions = new AppendBlobRequestConditions { IfNoneMatch = ETag.All } });
+        }
+        catch (RequestFailedException exists) when (exists.ErrorCode == BlobErrorCode.BlobAlreadyExists)
+        {
+            // Or this writer made it, on an attempt whose answer was lost.
+            if (!blob.GetProperties().Value.Metadata.TryGetValue(WriterKey, out var writer) || writer != _leaseId)
+            {
+                throw Stale(exists);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Releases this writer's lease on a segment it moved away from, so retention can delete it without breaking a lease.
+    /// A lease no longer there (released by an attempt whose answer was lost, or broken by a newer writer) needs nothing more.
+    /// </summary>
+    private void ReleaseLease(BlobBaseClient blob)
+    {
+        try
+        {
+            blob.GetBlobLeaseClient(_leaseId).Release();
+        }
+        catch (RequestFailedException gone) when (IsLeaseRefusal(gone))
+        {
+            // Nothing to release.
+        }
     }
 
     private BlobSegmentFile OpenSealed(long baseOffset)
@@ -270,7 +383,7 @@ internal sealed class BlobLogDirectory : ILogDirectory
     {
         if (_active is not null)
         {
-            Fenced(() => _active.Blob.GetBlobLeaseClient(_leaseId).Renew());
+            FencedOnActive(() => _active.Blob.GetBlobLeaseClient(_leaseId).Renew());
         }
     }
 

@@ -59,6 +59,9 @@ internal sealed class BlobSegmentFile : ISegmentFile
 
     public bool IsFull => _blocks + _reservedBlocks >= _maxBlocks;
 
+    /// <summary>True: an append block is durable once the service acknowledged it, and only acknowledged blocks count.</summary>
+    public bool LengthIsDurable => true;
+
     /// <summary>The metadata that describes the stored bytes; a roll adds to it rather than replacing it.</summary>
     public Dictionary<string, string> Metadata() =>
         _skips.Count == 0 ? [] : new() { [SkipKey] = string.Join(',', _skips.Select(skip => string.Create(CultureInfo.InvariantCulture, $"{skip.Position}:{skip.Count}"))) };
@@ -100,6 +103,10 @@ internal sealed class BlobSegmentFile : ISegmentFile
             // Retention deleted the segment while it was being read: the engine answers offset out of range.
             throw new ObjectDisposedException(_blob.Name, missing);
         }
+        catch (Exception failure) when (BlobLogDirectory.IsStorageFailure(failure))
+        {
+            throw new LogStorageException($"Reading {_blob.Name} failed. {failure.Message}", failure);
+        }
 
         await using var content = response.Value.Content;
         var total = 0;
@@ -121,15 +128,17 @@ internal sealed class BlobSegmentFile : ISegmentFile
 
         // The SDK sends a block from one stream: the batches of a block are copied into one pooled buffer,
         // which costs far less than the round trip it saves.
-        var total = buffers.Sum(buffer => (long)buffer.Length);
-        var block = ArrayPool<byte>.Shared.Rent((int)Math.Min(total, _maxBlockBytes));
+        var capacity = (int)Math.Min(buffers.Sum(buffer => (long)buffer.Length), _maxBlockBytes);
+
+        // The pool may hand out a larger array than asked for: blocks are cut at the capacity asked, not at its length.
+        var block = ArrayPool<byte>.Shared.Rent(capacity);
         try
         {
             var filled = 0;
             foreach (var buffer in buffers)
             {
                 // Blocks are cut between batches, never inside one, so the blob only ever holds whole batches.
-                if (filled + buffer.Length > block.Length)
+                if (filled + buffer.Length > capacity)
                 {
                     AppendBlock(block, filled);
                     filled = 0;
@@ -169,22 +178,13 @@ internal sealed class BlobSegmentFile : ISegmentFile
         }
 
         _skips.Add((length, end - length));
-        _directory.Fenced(() => _blob.SetMetadata(Metadata(), new BlobRequestConditions { LeaseId = _leaseId }));
+        _directory.FencedOnActive(() => _blob.SetMetadata(Metadata(), new BlobRequestConditions { LeaseId = _leaseId }));
         Volatile.Write(ref _skipped, _skipped + end - length);
     }
 
     /// <summary>Nothing to release: the lease stays until the next writer breaks it or a roll releases it.</summary>
     public void Dispose()
     {
-    }
-
-    /// <summary>Releases this writer's lease on a sealed segment, so retention can delete it without breaking one.</summary>
-    public void ReleaseLease()
-    {
-        if (_leaseId is not null)
-        {
-            _directory.Fenced(() => _blob.GetBlobLeaseClient(_leaseId).Release());
-        }
     }
 
     private static List<(long Position, long Count)> ParseSkips(IDictionary<string, string>? metadata)
@@ -227,33 +227,44 @@ internal sealed class BlobSegmentFile : ISegmentFile
     private void AppendBlock(byte[] block, int count)
     {
         var position = _storedLength;
+        _directory.FencedOnActive(() => Append(block, count, position));
+        Volatile.Write(ref _storedLength, position + count);
+    }
+
+    /// <summary>
+    /// Appends a block at <paramref name="position"/> only: the SDK may retry it blindly, since a retry of an attempt that
+    /// landed finds the blob past that position and is refused instead of writing the block twice.
+    /// </summary>
+    private void Append(byte[] block, int count, long position)
+    {
         using var content = new MemoryStream(block, 0, count, writable: false);
         var conditions = new AppendBlobRequestConditions { IfAppendPositionEqual = position, LeaseId = _leaseId };
         try
         {
             _blocks = _blob.AppendBlock(content, new AppendBlobAppendBlockOptions { Conditions = conditions }).Value.BlobCommittedBlockCount;
         }
-        catch (RequestFailedException failure) when (failure.ErrorCode == BlobErrorCode.AppendPositionConditionNotMet && LandedBefore(position + count))
+        catch (RequestFailedException moved) when (moved.ErrorCode == BlobErrorCode.AppendPositionConditionNotMet)
         {
-            // The SDK retried an append whose response was lost: the first attempt landed, and the lease proves it was ours.
+            // An attempt whose answer was lost landed (only the lease holder appends, and it appends only this block here), or
+            // another writer appended: the stored bytes tell, since another writer's batches carry another epoch.
+            if (!Stores(block.AsSpan(0, count), position))
+            {
+                throw;
+            }
+
             _blocks++;
         }
-        catch (RequestFailedException failure) when (failure.Status is 409 or 412)
-        {
-            throw _directory.Stale(failure);
-        }
-
-        Volatile.Write(ref _storedLength, position + count);
     }
 
-    /// <summary>True when the blob, still leased by this writer, already ends at <paramref name="end"/>.</summary>
-    private bool LandedBefore(long end)
+    /// <summary>True when the blob holds <paramref name="expected"/> at <paramref name="position"/>.</summary>
+    private bool Stores(ReadOnlySpan<byte> expected, long position)
     {
         try
         {
-            return _blob.GetProperties(new BlobRequestConditions { LeaseId = _leaseId }).Value.ContentLength == end;
+            var stored = _blob.DownloadContent(new BlobDownloadOptions { Range = new HttpRange(position, expected.Length) }).Value.Content;
+            return stored.ToMemory().Span.SequenceEqual(expected);
         }
-        catch (RequestFailedException)
+        catch (RequestFailedException beyondEnd) when (beyondEnd.Status == 416)
         {
             return false;
         }

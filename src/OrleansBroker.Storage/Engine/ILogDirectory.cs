@@ -47,6 +47,12 @@ internal interface ISegmentFile : IDisposable
     /// </summary>
     bool IsFull { get; }
 
+    /// <summary>
+    /// Every byte counted by <see cref="Length"/> is durable, even after a failed <see cref="Write"/> (which may have landed
+    /// some of its batches): the engine acknowledges the appends those bytes hold. False where bytes wait for <see cref="Flush"/>.
+    /// </summary>
+    bool LengthIsDurable { get; }
+
     /// <summary>Reads at <paramref name="position"/> on the calling thread (recovery only); returns the bytes read.</summary>
     int Read(Span<byte> buffer, long position);
 

@@ -16,6 +16,9 @@ internal sealed partial class PartitionLog
     private TaskCompletionSource _idle = Idle();
     private Exception? _fault;
 
+    // How many appends of the group being committed are stored for good: when the commit fails, these are acknowledged all the same.
+    private int _stored;
+
     public ValueTask<long> AppendAsync(Memory<byte> batch, CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested)
@@ -115,22 +118,25 @@ internal sealed partial class PartitionLog
             fault = _fault;
         }
 
+        var stored = 0;
         if (fault is null)
         {
             fault = TryCommit(group);
+            stored = fault is null ? group.Count : _stored;
         }
 
-        if (fault is null)
+        if (stored > 0)
         {
-            Volatile.Write(ref _highWatermark, group[^1].NextOffset);
-            foreach (var append in group)
+            Volatile.Write(ref _highWatermark, group[stored - 1].NextOffset);
+            foreach (var append in group.Take(stored))
             {
                 append.Completion.TrySetResult(append.BaseOffset);
             }
 
             SignalData();
         }
-        else
+
+        if (fault is not null)
         {
             lock (_appendLock)
             {
@@ -138,7 +144,7 @@ internal sealed partial class PartitionLog
                 _fault ??= fault;
             }
 
-            foreach (var append in group)
+            foreach (var append in group.Skip(stored))
             {
                 append.Completion.TrySetException(fault);
             }
@@ -169,6 +175,7 @@ internal sealed partial class PartitionLog
     [SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "Any write failure must fail the appends it carries, not the writer loop.")]
     private Exception? TryCommit(List<PendingAppend> group)
     {
+        _stored = 0;
         try
         {
             Commit(group);
@@ -177,7 +184,9 @@ internal sealed partial class PartitionLog
         catch (Exception exception)
         {
             _gather.Clear();
-            return exception;
+            return exception is StaleEpochException
+                ? exception
+                : new LogStorageException($"Writing to the log of {_partition} failed; the log takes no more appends until it is opened again. {exception.Message}", exception);
         }
     }
 
@@ -193,14 +202,17 @@ internal sealed partial class PartitionLog
             ThrowIfStale();
             var segment = _segments[^1];
             var position = segment.Length;
-            foreach (var append in group)
+            var share = 0;
+            for (var i = 0; i < group.Count; i++)
             {
+                var append = group[i];
                 if (position > 0 && MustRoll(segment, position, append, now))
                 {
                     // The sealed segment is always fsynced, whatever FlushOnCommit says.
-                    WriteGathered(segment, position, flush: true);
+                    WriteShare(segment, group, share, i, position, flush: true);
                     segment = Roll(segment, append.BaseOffset);
                     position = 0;
+                    share = i;
                 }
 
                 segment.Track(position, append.BaseOffset, append.NextOffset, append.MaxTimestamp, _config.IndexIntervalBytes);
@@ -209,7 +221,38 @@ internal sealed partial class PartitionLog
                 position += append.Batch.Length;
             }
 
-            WriteGathered(segment, position, _config.FlushOnCommit);
+            WriteShare(segment, group, share, group.Count, position, _config.FlushOnCommit);
+        }
+    }
+
+    /// <summary>
+    /// Writes one segment's share of a group, the appends from <paramref name="first"/> to before <paramref name="end"/>, and
+    /// counts them stored. When the write fails but the backend's length counts only durable bytes, the appends that fit in
+    /// what landed count as stored and readers see them: a group written in several storage writes (append blocks) lands
+    /// in part, and those batches are in the log for good, so a stale writer fenced between two of its blocks still answers
+    /// for exactly what it wrote.
+    /// </summary>
+    private void WriteShare(Segment segment, List<PendingAppend> group, int first, int end, long position, bool flush)
+    {
+        var start = segment.Length;
+        try
+        {
+            WriteGathered(segment, position, flush);
+            _stored = end;
+        }
+        catch (Exception) when (segment.File.LengthIsDurable)
+        {
+            var landed = segment.File.Length;
+            var stored = start;
+            for (var i = first; i < end && stored + group[i].Batch.Length <= landed; i++)
+            {
+                stored += group[i].Batch.Length;
+                _stored = i + 1;
+            }
+
+            Interlocked.Add(ref _size, stored - start);
+            segment.Publish(stored);
+            throw;
         }
     }
 

@@ -108,6 +108,8 @@ internal sealed class FileLogDirectory(string path) : ILogDirectory
 
         public bool IsFull => false;
 
+        public bool LengthIsDurable => false;
+
         public int Read(Span<byte> buffer, long position) => RandomAccess.Read(handle, buffer, position);
 
         public ValueTask<int> ReadAsync(Memory<byte> buffer, long position, CancellationToken cancellationToken) =>

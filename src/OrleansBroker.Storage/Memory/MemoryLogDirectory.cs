@@ -64,6 +64,8 @@ internal sealed class MemoryLogDirectory : ILogDirectory
 
         public bool IsFull => false;
 
+        public bool LengthIsDurable => true;
+
         public int Read(Span<byte> buffer, long position)
         {
             var length = Length;
