@@ -97,6 +97,29 @@ public sealed class GroupConsumerTests(GroupClusterFixture fixture)
         Assert.Equal(300, second.Seen.Count);
     }
 
+    [Fact]
+    public async Task A_member_keeps_consuming_while_its_group_is_unreachable_and_commits_its_positions_once_it_is_back()
+    {
+        var topic = await NewTopicAsync();
+        var group = GroupClusterFixture.NewGroup();
+        var tracker = new Tracker();
+        var member = await StartAsync("a", topic, group, tracker);
+        await ProduceAsync(topic, 0, 300);
+        await tracker.SeenAsync(300);
+
+        // Commits and heartbeats now time out, as while the group grain moves to another silo; fetches still work.
+        var commitCut = member.Connection.NextCutCallAsync(nameof(IConsumerGroupGrain.CommitOffsetsAsync));
+        member.Connection.IsCut = true;
+        await commitCut.WaitAsync(Patience, TestContext.Current.CancellationToken);
+        await ProduceAsync(topic, 300, 300);
+        await tracker.SeenAsync(600);
+        member.Connection.IsCut = false;
+        await member.StopAsync(leave: true);
+
+        Assert.True(tracker.Violations.Count == 0, string.Join("\n", tracker.Violations));
+        Assert.All(await CommittedAsync(group, topic), c => Assert.Equal(100, c.Value));
+    }
+
     private async Task<string> NewTopicAsync()
     {
         var topic = BrokerClusterFixture.NewTopic();
