@@ -1,4 +1,7 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using OrleansBroker.Silo;
 
 namespace OrleansBroker.Azure.Tests;
@@ -28,5 +31,51 @@ public sealed class SiloHostingOptionsTests
             AdvertisedAddress = "127.0.0.1",
             Azure = new AzureStorageSettings { ConnectionString = "UseDevelopmentStorage=true" },
         }.Validate();
+    }
+
+    [Fact]
+    public void Failure_detection_settings_bind_from_the_broker_section_and_reach_orleans_membership()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Broker:Membership:ProbeTimeout"] = "00:00:02",
+                ["Broker:Membership:NumMissedProbesLimit"] = "2",
+            })
+            .Build();
+        var options = configuration.GetSection("Broker").Get<SiloHostingOptions>()!;
+        var membership = new ClusterMembershipOptions();
+
+        options.Validate();
+        options.Membership.ApplyTo(membership);
+
+        Assert.Equal((TimeSpan.FromSeconds(2), 2), (membership.ProbeTimeout, membership.NumMissedProbesLimit));
+    }
+
+    [Fact]
+    public void Failure_detection_defaults_are_orleans_own()
+    {
+        var membership = new ClusterMembershipOptions();
+        var expected = (membership.ProbeTimeout, membership.NumMissedProbesLimit);
+
+        new SiloHostingOptions().Membership.ApplyTo(membership);
+
+        Assert.Equal(expected, (membership.ProbeTimeout, membership.NumMissedProbesLimit));
+    }
+
+    [Theory]
+    [InlineData("00:00:00", 3, "Broker:Membership:ProbeTimeout")]
+    [InlineData("00:05:00", 3, "Broker:Membership:ProbeTimeout")]
+    [InlineData("00:00:02", 0, "Broker:Membership:NumMissedProbesLimit")]
+    public void Failure_detection_settings_out_of_range_are_refused_before_the_silo_starts(string probeTimeout, int missedProbes, string setting)
+    {
+        var options = new SiloHostingOptions
+        {
+            Membership = new MembershipSettings { ProbeTimeout = TimeSpan.Parse(probeTimeout, CultureInfo.InvariantCulture), NumMissedProbesLimit = missedProbes },
+        };
+
+        var refused = Assert.Throws<OptionsValidationException>(options.Validate);
+
+        Assert.Contains(setting, refused.Message, StringComparison.Ordinal);
     }
 }
