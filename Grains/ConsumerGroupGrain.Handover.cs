@@ -4,11 +4,11 @@ using OrleansBroker.Grains.State;
 namespace OrleansBroker.Grains;
 
 /// <summary>
-/// Hands the membership over when the grain deactivates in an orderly way (its silo shutting down, or a requested
-/// deactivation): the membership is written next to the offsets, and the next activation, on any silo, takes it back
-/// and clears it. Members keep their ids, generation and partitions, instead of being unknown to the new activation,
-/// losing their partitions without a commit and reading again from the last one. A silo that dies writes nothing, and
-/// its group's members rejoin as before.
+/// Hands the membership over when the activation deactivates in an orderly way (its silo shutting down, the silo that
+/// held its directory entry leaving, or a requested deactivation): the membership is written next to the offsets, and
+/// the next activation, on any silo, takes it back and clears it. Members keep their ids, generation and partitions,
+/// instead of being unknown to the new activation, losing their partitions without a commit and reading again from the
+/// last one. An activation whose own silo dies writes nothing, and its group's members rejoin as before.
 /// </summary>
 public sealed partial class ConsumerGroupGrain
 {
@@ -28,8 +28,9 @@ public sealed partial class ConsumerGroupGrain
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        // Only an orderly deactivation of the one activation hands over: a duplicate activation must not write its view.
-        if (_members.Count == 0 || reason.ReasonCode is not (DeactivationReasonCode.ShuttingDown or DeactivationReasonCode.ApplicationRequested))
+        // Its silo shutting down, or another silo that held its directory entry shutting down or dying (DirectoryFailure),
+        // deactivates the one activation there is. Only a duplicate activation must not hand over its view of the group.
+        if (_members.Count == 0 || reason.ReasonCode == DeactivationReasonCode.DuplicateActivation)
         {
             return;
         }
