@@ -13,7 +13,7 @@ namespace OrleansBroker.Grains;
 /// fetching) the ones it no longer targets, and receives a targeted partition only once its previous owner reported,
 /// at the current generation, that it gave it up. So a partition never has two owners.
 /// </summary>
-public sealed class ConsumerGroupGrain(
+public sealed partial class ConsumerGroupGrain(
     [PersistentState("group", BrokerStorage.MetadataStorageName)] IPersistentState<ConsumerGroupState> state,
     IOptions<BrokerOptions> options,
     TimeProvider timeProvider) : Grain, IConsumerGroupGrain
@@ -141,7 +141,7 @@ public sealed class ConsumerGroupGrain(
             await RebalanceAsync();
         }
 
-        _expiryTimer ??= this.RegisterGrainTimer(OnTimerAsync, new GrainTimerCreationOptions(_heartbeatInterval, _heartbeatInterval) { Interleave = true });
+        StartExpiryTimer();
         await RegisterAsync();
         return Grant(member);
     }
@@ -219,6 +219,9 @@ public sealed class ConsumerGroupGrain(
     }
 
     private static string NewMemberId() => Guid.NewGuid().ToString("N");
+
+    private void StartExpiryTimer() =>
+        _expiryTimer ??= this.RegisterGrainTimer(OnTimerAsync, new GrainTimerCreationOptions(_heartbeatInterval, _heartbeatInterval) { Interleave = true });
 
     private static ImmutableArray<TopicPartition> Sorted(IEnumerable<TopicPartition> partitions) =>
         [.. partitions.OrderBy(p => p.Topic, StringComparer.Ordinal).ThenBy(p => p.Partition)];

@@ -31,6 +31,9 @@ internal sealed class SiloHostingOptions
     /// <summary>The cluster id; silos and clients of one cluster share it. Default: orleans-broker.</summary>
     public string ClusterId { get; set; } = "orleans-broker";
 
+    /// <summary>How fast silos declare a silo that stopped answering dead (<c>Broker:Membership</c>).</summary>
+    public MembershipSettings Membership { get; set; } = new();
+
     /// <summary>Throws when the settings cannot work, before the silo starts.</summary>
     public void Validate()
     {
@@ -45,6 +48,8 @@ internal sealed class SiloHostingOptions
             failures.Add($"Broker:AdvertisedAddress '{AdvertisedAddress}' is not an IP address.");
         }
 
+        failures.AddRange(Membership.Validate());
+
         if (failures.Count > 0)
         {
             throw new OptionsValidationException("Broker", typeof(SiloHostingOptions), failures);
@@ -53,6 +58,7 @@ internal sealed class SiloHostingOptions
 
     public void ConfigureClustering(ISiloBuilder silo)
     {
+        silo.Configure<ClusterMembershipOptions>(Membership.ApplyTo);
         switch (Clustering)
         {
             case ClusteringMode.Localhost:
@@ -133,6 +139,41 @@ internal sealed class AzureStorageSettings
 
     /// <summary>The membership table of AzureTable clustering. Default: BrokerCluster.</summary>
     public string ClusteringTableName { get; set; } = "BrokerCluster";
+}
+
+/// <summary>
+/// Failure detection of the <c>Broker:Membership</c> section, over Orleans' <see cref="ClusterMembershipOptions"/>. A silo
+/// probes the others about every <see cref="ProbeTimeout"/> (Orleans adapts the period between half and four times it
+/// to the answers it sees); after <see cref="NumMissedProbesLimit"/> missed probes it votes the silo dead, and two votes
+/// (a majority, in a cluster of three or fewer) declare it dead. Until then the partitions it held take no writes: lower values fail over faster, but a silo that
+/// pauses longer (a long GC, a starved machine) is thrown out of the cluster.
+/// </summary>
+internal sealed class MembershipSettings
+{
+    /// <summary>How long a probe waits for an answer, and roughly how often probes go out. Default: 00:00:05 (Orleans').</summary>
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How many probes in a row a silo may miss before it is suspected. Default: 3 (Orleans').</summary>
+    public int NumMissedProbesLimit { get; set; } = 3;
+
+    public IEnumerable<string> Validate()
+    {
+        if (ProbeTimeout < TimeSpan.FromMilliseconds(100) || ProbeTimeout > TimeSpan.FromMinutes(1))
+        {
+            yield return $"Broker:Membership:ProbeTimeout {ProbeTimeout} must be between 00:00:00.1 and 00:01:00.";
+        }
+
+        if (NumMissedProbesLimit < 1)
+        {
+            yield return $"Broker:Membership:NumMissedProbesLimit {NumMissedProbesLimit} must be at least 1.";
+        }
+    }
+
+    public void ApplyTo(ClusterMembershipOptions options)
+    {
+        options.ProbeTimeout = ProbeTimeout;
+        options.NumMissedProbesLimit = NumMissedProbesLimit;
+    }
 }
 
 /// <summary>How silos find each other.</summary>

@@ -171,7 +171,28 @@ public sealed partial class Consumer
         }
     }
 
-    /// <summary>Applies the newest assignment the group sent: revoke, then assign, then tell the group at once.</summary>
+    /// <summary>
+    /// Applies the newest assignment, or returns false after a pause when the broker could not answer (the group grain or
+    /// a partition is moving between silos): the next turn of the consume loop picks up where this one stopped.
+    /// </summary>
+    private async Task<bool> TryReconcileAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ReconcileAsync(cancellationToken);
+            return true;
+        }
+        catch (Exception exception) when (RetriableErrors.IsRetriable(exception))
+        {
+            await Task.Delay(Options.RetryBackoff, _timeProvider, cancellationToken);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Applies the newest assignment the group sent: revoke, then assign, then tell the group at once. Safe to run again
+    /// after a failure: revoked partitions are gone before the commit, and added ones are added again.
+    /// </summary>
     private async Task ReconcileAsync(CancellationToken cancellationToken)
     {
         GroupAssignment? latest;
@@ -294,6 +315,11 @@ public sealed partial class Consumer
         catch (BrokerException exception) when (Subscribed && exception is UnknownMemberException or IllegalGenerationException or FencedInstanceIdException)
         {
             // The records stay uncommitted, so they are read again by the next owner: at least once, never skipped.
+        }
+        catch (Exception exception) when (RetriableErrors.IsRetriable(exception))
+        {
+            // The group grain is moving between silos: the next commit carries these positions, or the next owner reads
+            // the records again.
         }
     }
 

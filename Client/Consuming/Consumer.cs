@@ -122,9 +122,9 @@ public sealed partial class Consumer : IAsyncDisposable
         var waiting = new List<Task>();
         while (!cancellationToken.IsCancellationRequested)
         {
-            if (Subscribed)
+            if (Subscribed && !await TryReconcileAsync(cancellationToken))
             {
-                await ReconcileAsync(cancellationToken);
+                continue;
             }
 
             var assignmentChanged = AssignmentChanged;

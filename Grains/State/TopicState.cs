@@ -20,7 +20,10 @@ public sealed class TopicRegistryState
     public SortedSet<string> Topics { get; set; } = new(StringComparer.Ordinal);
 }
 
-/// <summary>A consumer group's committed offsets, keyed by <see cref="TopicPartition.ToString"/>.</summary>
+/// <summary>
+/// A consumer group's committed offsets, keyed by <see cref="TopicPartition.ToString"/>, and its membership while the
+/// group grain is handed from one activation to the next.
+/// </summary>
 [GenerateSerializer]
 [Alias("broker.ConsumerGroupState")]
 public sealed class ConsumerGroupState
@@ -28,4 +31,8 @@ public sealed class ConsumerGroupState
     /// <summary>The next offset to consume, per partition.</summary>
     [Id(0)]
     public Dictionary<string, long> Offsets { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Written by an activation that deactivates in an orderly way; taken back and cleared by the next one.</summary>
+    [Id(1)]
+    public GroupMembershipSnapshot? Membership { get; set; }
 }

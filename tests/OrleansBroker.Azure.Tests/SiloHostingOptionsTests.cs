@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Net;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -63,5 +65,51 @@ public sealed class SiloHostingOptionsTests
         Assert.Equal("PodsCluster", host.Services.GetRequiredService<IOptions<AzureStorageClusteringOptions>>().Value.TableName);
         Assert.Equal("AzureBasedMembershipTable", host.Services.GetRequiredService<IMembershipTable>().GetType().Name);
         Assert.Contains(builder.Services, service => service.ImplementationType == typeof(KubernetesClusterAgent));
+    }
+
+    [Fact]
+    public void Failure_detection_settings_bind_from_the_broker_section_and_reach_orleans_membership()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Broker:Membership:ProbeTimeout"] = "00:00:02",
+                ["Broker:Membership:NumMissedProbesLimit"] = "2",
+            })
+            .Build();
+        var options = configuration.GetSection("Broker").Get<SiloHostingOptions>()!;
+        var membership = new ClusterMembershipOptions();
+
+        options.Validate();
+        options.Membership.ApplyTo(membership);
+
+        Assert.Equal((TimeSpan.FromSeconds(2), 2), (membership.ProbeTimeout, membership.NumMissedProbesLimit));
+    }
+
+    [Fact]
+    public void Failure_detection_defaults_are_orleans_own()
+    {
+        var membership = new ClusterMembershipOptions();
+        var expected = (membership.ProbeTimeout, membership.NumMissedProbesLimit);
+
+        new SiloHostingOptions().Membership.ApplyTo(membership);
+
+        Assert.Equal(expected, (membership.ProbeTimeout, membership.NumMissedProbesLimit));
+    }
+
+    [Theory]
+    [InlineData("00:00:00", 3, "Broker:Membership:ProbeTimeout")]
+    [InlineData("00:05:00", 3, "Broker:Membership:ProbeTimeout")]
+    [InlineData("00:00:02", 0, "Broker:Membership:NumMissedProbesLimit")]
+    public void Failure_detection_settings_out_of_range_are_refused_before_the_silo_starts(string probeTimeout, int missedProbes, string setting)
+    {
+        var options = new SiloHostingOptions
+        {
+            Membership = new MembershipSettings { ProbeTimeout = TimeSpan.Parse(probeTimeout, CultureInfo.InvariantCulture), NumMissedProbesLimit = missedProbes },
+        };
+
+        var refused = Assert.Throws<OptionsValidationException>(options.Validate);
+
+        Assert.Contains(setting, refused.Message, StringComparison.Ordinal);
     }
 }

@@ -9,7 +9,7 @@ public sealed class DashboardTests : IAsyncLifetime
     private readonly DirectoryInfo _dataDirectory = Directory.CreateTempSubdirectory("obroker-dashboard-");
     private readonly SiloProcess _silo;
 
-    public DashboardTests() => _silo = new SiloProcess(_dataDirectory.FullName, "--Broker:Dashboard", "true");
+    public DashboardTests() => _silo = new SiloProcess(_dataDirectory.FullName, new Dictionary<string, string> { ["Broker:Dashboard"] = "true" });
 
     public async ValueTask InitializeAsync() => await _silo.StartAsync(TestContext.Current.CancellationToken);
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 
 namespace OrleansBroker.EndToEnd.Tests;
 
@@ -58,21 +57,6 @@ internal static class Obroker
         return Process.Start(startInfo) ?? throw new InvalidOperationException("obroker did not start.");
     }
 
-    /// <summary>Sends SIGINT, as Ctrl+C in a terminal does (.NET can only kill a process outright).</summary>
-    public static void Interrupt(Process process)
-    {
-        if (NativeMethods.Kill(process.Id, NativeMethods.SigInt) != 0)
-        {
-            throw new InvalidOperationException($"kill({process.Id}, SIGINT) failed with errno {Marshal.GetLastPInvokeError()}.");
-        }
-    }
-
-    private static class NativeMethods
-    {
-        public const int SigInt = 2;
-
-        [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-        public static extern int Kill(int pid, int signal);
-    }
+    /// <summary>Sends SIGINT, as Ctrl+C in a terminal does.</summary>
+    public static void Interrupt(Process process) => Signals.Send(process, Signals.Interrupt);
 }

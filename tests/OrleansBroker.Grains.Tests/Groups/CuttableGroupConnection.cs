@@ -4,12 +4,13 @@ namespace OrleansBroker.Grains.Tests.Groups;
 
 /// <summary>
 /// One client's view of the cluster whose calls to consumer groups can be cut, as a crashed or partitioned process
-/// stops making them; and a barrier for "a heartbeat sent after now has completed".
+/// stops making them; and barriers for "a heartbeat sent after now has completed" and "a call made after now was cut".
 /// </summary>
 public class CuttableGroupConnection : DispatchProxy
 {
     private readonly Lock _lock = new();
     private readonly List<TaskCompletionSource> _heartbeatWaiters = [];
+    private readonly List<(string Method, TaskCompletionSource Done)> _cutWaiters = [];
     private IGrainFactory _factory = null!;
 
     public bool IsCut { get; set; }
@@ -37,10 +38,34 @@ public class CuttableGroupConnection : DispatchProxy
         return waiter.Task;
     }
 
+    /// <summary>Completes when a call to the group method <paramref name="method"/> that starts after this call has been cut.</summary>
+    public Task NextCutCallAsync(string method)
+    {
+        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lock)
+        {
+            _cutWaiters.Add((method, waiter));
+        }
+
+        return waiter.Task;
+    }
+
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
         var result = targetMethod!.Invoke(_factory, args);
         return result is IConsumerGroupGrain group ? CuttableGroupGrain.Wrap(group, this) : result;
+    }
+
+    private void ObserveCut(string method)
+    {
+        List<(string Method, TaskCompletionSource Done)> waiters;
+        lock (_lock)
+        {
+            waiters = _cutWaiters.FindAll(w => w.Method == method);
+            _cutWaiters.RemoveAll(w => w.Method == method);
+        }
+
+        waiters.ForEach(w => w.Done.TrySetResult());
     }
 
     private async Task<GroupAssignment> ObserveHeartbeatAsync(Task<GroupAssignment> heartbeat)
@@ -76,6 +101,7 @@ public class CuttableGroupConnection : DispatchProxy
         {
             if (_connection.IsCut)
             {
+                _connection.ObserveCut(targetMethod!.Name);
                 var failure = new TimeoutException("The connection to the group is cut.");
                 return targetMethod!.ReturnType == typeof(Task)
                     ? Task.FromException(failure)

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Orleans.Storage;
 using Orleans.TestingHost;
+using OrleansBroker.Grains.State;
 using OrleansBroker.Grains.Tests.Cluster;
 
 namespace OrleansBroker.Grains.Tests.Groups;
@@ -23,6 +25,29 @@ public sealed class GroupClusterFixture : BrokerCluster
         });
 
     public IConsumerGroupGrain Group(string groupId) => Cluster.Client.GetGrain<IConsumerGroupGrain>(groupId);
+
+    /// <summary>The group's state as its storage holds it now.</summary>
+    public async Task<ConsumerGroupState> ReadGroupStateAsync(string groupId)
+    {
+        var storage = Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(BrokerStorage.MetadataStorageName);
+        var state = new GrainState<ConsumerGroupState>(new ConsumerGroupState());
+        await storage.ReadStateAsync("group", Group(groupId).GetGrainId(), state);
+        return state.State ?? new ConsumerGroupState();
+    }
+
+    /// <summary>
+    /// Waits until the group's stored state satisfies <paramref name="condition"/>. A deactivation writes on its own
+    /// schedule and says nothing when done, so this polls, up to a deadline.
+    /// </summary>
+    public async Task WaitForGroupStateAsync(string groupId, Func<ConsumerGroupState, bool> condition)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        deadline.CancelAfter(TimeSpan.FromSeconds(60));
+        while (!condition(await ReadGroupStateAsync(groupId)))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20), deadline.Token);
+        }
+    }
 
     public static string NewGroup() => $"g-{Guid.NewGuid():N}";
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Orleans.Core.Internal;
 using OrleansBroker.Client;
 using OrleansBroker.Client.Consuming;
 using OrleansBroker.Grains.Tests.Cluster;
@@ -92,6 +93,73 @@ public sealed class GroupConsumerTests(GroupClusterFixture fixture)
         Assert.True(second.Violations.Count == 0, string.Join("\n", second.Violations));
         Assert.Equal(300, first.Seen.Count);
         Assert.Equal(300, second.Seen.Count);
+    }
+
+    [Fact]
+    public async Task A_member_keeps_consuming_while_its_group_is_unreachable_and_commits_its_positions_once_it_is_back()
+    {
+        var topic = await NewTopicAsync();
+        var group = GroupClusterFixture.NewGroup();
+        var tracker = new Tracker();
+        var member = await StartAsync("a", topic, group, tracker);
+        await ProduceAsync(topic, 0, 300);
+        await tracker.SeenAsync(300);
+
+        // Commits and heartbeats now time out, as while the group grain moves to another silo; fetches still work.
+        var commitCut = member.Connection.NextCutCallAsync(nameof(IConsumerGroupGrain.CommitOffsetsAsync));
+        member.Connection.IsCut = true;
+        await commitCut.WaitAsync(Patience.Records, TestContext.Current.CancellationToken);
+        await ProduceAsync(topic, 300, 300);
+        await tracker.SeenAsync(600);
+        member.Connection.IsCut = false;
+        await member.StopAsync(leave: true);
+
+        Assert.True(tracker.Violations.Count == 0, string.Join("\n", tracker.Violations));
+        Assert.All(await CommittedAsync(group, topic), c => Assert.Equal(100, c.Value));
+    }
+
+    [Fact]
+    public async Task Members_keep_their_ids_and_partitions_when_the_group_grain_is_deactivated_in_an_orderly_way()
+    {
+        var topic = await NewTopicAsync();
+        var group = GroupClusterFixture.NewGroup();
+        var tracker = new Tracker();
+        var a = await StartAsync("a", topic, group, tracker);
+        var b = await StartAsync("b", topic, group, tracker);
+        await ProduceAsync(topic, 0, 300);
+        await tracker.SeenAsync(300);
+        var before = await fixture.Broker.Admin.DescribeGroupAsync(group);
+
+        // As on a silo shutting down: the next call finds a new activation, which takes the membership over.
+        await fixture.Group(group).Cast<IGrainManagementExtension>().DeactivateOnIdle(TestContext.Current.CancellationToken);
+        await Task.WhenAll(a.Connection.NextHeartbeatAsync(), b.Connection.NextHeartbeatAsync()).WaitAsync(Patience.Records, TestContext.Current.CancellationToken);
+        var after = await fixture.Broker.Admin.DescribeGroupAsync(group);
+        await ProduceAsync(topic, 300, 300);
+        await tracker.SeenAsync(600);
+        await a.StopAsync(leave: true);
+        await b.StopAsync(leave: true);
+
+        Assert.True(tracker.Violations.Count == 0, string.Join("\n", tracker.Violations));
+        Assert.Equal(before.Members.Select(m => m.MemberId).Order(StringComparer.Ordinal), after.Members.Select(m => m.MemberId).Order(StringComparer.Ordinal));
+        Assert.All(await CommittedAsync(group, topic), c => Assert.Equal(100, c.Value));
+    }
+
+    [Fact]
+    public async Task A_member_silent_while_the_group_grain_was_deactivated_expires_when_its_session_would_have()
+    {
+        var topic = await NewTopicAsync();
+        var group = GroupClusterFixture.NewGroup();
+        var member = await StartAsync("a", topic, group, new Tracker());
+        member.Connection.IsCut = true;
+
+        await fixture.Group(group).Cast<IGrainManagementExtension>().DeactivateOnIdle(TestContext.Current.CancellationToken);
+        await fixture.WaitForGroupStateAsync(group, s => s.Membership is not null);
+        fixture.Clock.Advance(Session * 1.5);
+        var described = await fixture.Broker.Admin.DescribeGroupAsync(group);
+        await member.StopAsync(leave: false);
+
+        Assert.Empty(described.Members);
+        Assert.Null((await fixture.ReadGroupStateAsync(group)).Membership);
     }
 
     private async Task<string> NewTopicAsync()
