@@ -13,6 +13,7 @@ public sealed partial class Producer
     private readonly HashSet<string> _loadingTopics = new(StringComparer.Ordinal);
     private TaskCompletionSource _drained = CompletedDrain();
     private int _pendingCount;
+    private long _pendingBytes;
 
     private ValueTask<ProduceResult> EnqueuePendingAsync(string topic, int partition, ProducerRecord record)
     {
@@ -26,6 +27,7 @@ public sealed partial class Producer
 
             _pending.Enqueue(pending);
             _pendingCount = _pending.Count;
+            _pendingBytes += record.Size;
         }
 
         DrainPending();
@@ -62,6 +64,7 @@ public sealed partial class Producer
                 }
 
                 _pending.Dequeue();
+                _pendingBytes -= pending.Record.Size;
                 try
                 {
                     _ = ForwardAsync(AppendRecordAsync(route, pending.Partition, pending.Record), pending.Completion);
@@ -116,6 +119,7 @@ public sealed partial class Producer
                 var pending = _pending.Dequeue();
                 if (pending.Topic == topic)
                 {
+                    _pendingBytes -= pending.Record.Size;
                     pending.Completion.TrySetException(exception);
                 }
                 else

@@ -44,8 +44,12 @@ public sealed partial class Producer : IAsyncDisposable
         _sender = Task.Run(SendLoopAsync);
     }
 
-    /// <summary>Bytes of records produced but not yet acknowledged.</summary>
-    public long BufferedBytes => Interlocked.Read(ref _bufferedBytes);
+    /// <summary>
+    /// Bytes of records produced but not yet acknowledged: those in batches and those still waiting for room or for
+    /// their topic's metadata. A caller that keeps this below <see cref="ProducerOptions.BufferBytes"/> keeps its
+    /// records on the fast path, where they are copied straight into a batch.
+    /// </summary>
+    public long BufferedBytes => Interlocked.Read(ref _bufferedBytes) + Interlocked.Read(ref _pendingBytes);
 
     /// <summary>
     /// Produces a record to a topic: to the partition its key hashes to (Kafka's murmur2 partitioner), or,

@@ -66,6 +66,12 @@ internal static class ProduceBench
             await window.WaitForRoomAsync(payload.Length);
             var sentAt = Stopwatch.GetTimestamp();
             window.Add(producer.ProduceAsync(topic, null, payload), sentAt);
+
+            // The first record waits for the topic's metadata; the ones behind it would wait as copies, so it goes alone.
+            if (i == 0)
+            {
+                await window.DrainAsync();
+            }
         }
 
         await window.DrainAsync();
