@@ -75,7 +75,7 @@ public sealed partial class PartitionGrain(
                 : new CorruptRecordException($"The batch for {_id} is corrupt: {status}. Nothing was written."));
         }
 
-        // The grain call owns its deserialized argument, so the log may write the base offset into it.
+        // The caller leaves the batch to the call (see IPartitionGrain.AppendAsync), so the log may write the base offset into it.
         return AppendValidatedAsync(log, MemoryMarshal.AsMemory(batch), RecordBatchHeader.ReadUnchecked(batch.Span).RecordCount);
     }
 

@@ -9,7 +9,7 @@ namespace OrleansBroker.Grains;
 [Alias("broker.IBenchSinkGrain")]
 public interface IBenchSinkGrain : IGrainWithGuidKey
 {
-    /// <summary>Returns the length of <paramref name="buffer"/> and drops the buffer.</summary>
+    /// <summary>Returns the length of <paramref name="buffer"/> and drops the buffer; not copied on its way, as an append's batch.</summary>
     [Alias("Accept")]
-    ValueTask<int> AcceptAsync(ReadOnlyMemory<byte> buffer);
+    ValueTask<int> AcceptAsync([Immutable] ReadOnlyMemory<byte> buffer);
 }
