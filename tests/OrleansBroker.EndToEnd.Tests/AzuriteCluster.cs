@@ -15,7 +15,8 @@ namespace OrleansBroker.EndToEnd.Tests;
 /// <summary>
 /// Silo processes on loopback that form one cluster through Azurite (AzureTable clustering, partition logs in append
 /// blobs, metadata in a table, under names of their own), and an Orleans client in the test process that finds their
-/// gateways in the membership table. Failure detection is tuned down through <c>Broker:Membership</c>, so a killed silo is declared dead in seconds.
+/// gateways in the membership table. Failure detection is tuned down through <c>Broker:Membership</c>, so a killed
+/// silo is declared dead in seconds.
 /// </summary>
 internal sealed class AzuriteCluster : IAsyncDisposable
 {
@@ -35,6 +36,7 @@ internal sealed class AzuriteCluster : IAsyncDisposable
     // shorter than a step of a rolling restart, or the client, finding every gateway avoided, goes back to all of them,
     // the stopping one included, and its answers get lost (Orleans' default is one minute).
     private static readonly TimeSpan GatewayListRefreshPeriod = TimeSpan.FromSeconds(5);
+
     private static readonly TimeSpan MembershipTimeout = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
