@@ -28,11 +28,11 @@ internal sealed class PartitionQueue(TopicPartition topicPartition, IPartitionGr
 
     /// <summary>
     /// Adds a record to the open batch, sealing it first when the record would not fit.
-    /// Returns whether the sender should look at this queue now.
+    /// Returns whether the sender should look at this queue now. The clock is read only to open a batch.
     /// </summary>
     public bool Append(
         in ProducerRecord record,
-        long now,
+        TimeProvider clock,
         Func<RecordBatchBuilder> rentBuilder,
         out BatchCompletion completion,
         out int index,
@@ -50,7 +50,7 @@ internal sealed class PartitionQueue(TopicPartition topicPartition, IPartitionGr
 
         if (_open is null)
         {
-            _open = new ProducerBatch(topicPartition, rentBuilder(), now);
+            _open = new ProducerBatch(topicPartition, rentBuilder(), clock.GetTimestamp());
             _last = _open;
             wake = true;
         }

@@ -172,7 +172,7 @@ public sealed partial class Producer : IAsyncDisposable
         bool sealedOne;
         lock (queue.Lock)
         {
-            wake = queue.Append(record, _timeProvider.GetTimestamp(), _rentBuilder, out completion, out index, out sealedOne);
+            wake = queue.Append(record, _timeProvider, _rentBuilder, out completion, out index, out sealedOne);
         }
 
         if (sealedOne && partition < 0 && record.Key is null)
