@@ -26,6 +26,9 @@ internal sealed class PartitionQueue(TopicPartition topicPartition, IPartitionGr
 
     public bool InFlight { get; set; }
 
+    /// <summary>Whether <paramref name="record"/> would start a new batch: none is open, or the open one cannot take it.</summary>
+    public bool WouldOpenBatch(in ProducerRecord record) => _open is not { } open || !Fits(open, record);
+
     /// <summary>
     /// Adds a record to the open batch, sealing it first when the record would not fit.
     /// Returns whether the sender should look at this queue now. The clock is read only to open a batch.
@@ -35,16 +38,12 @@ internal sealed class PartitionQueue(TopicPartition topicPartition, IPartitionGr
         TimeProvider clock,
         Func<RecordBatchBuilder> rentBuilder,
         out BatchCompletion completion,
-        out int index,
-        out bool sealedOne)
+        out int index)
     {
-        sealedOne = false;
         var wake = false;
-        if (_open is { } open && (open.Builder.Count == RecordBatchBuilder.MaxRecords
-            || open.Builder.SizeInBytes + record.ExactSize(open.Builder) > maxBatchBytes))
+        if (_open is { } open && !Fits(open, record))
         {
             SealOpen();
-            sealedOne = true;
             wake = true;
         }
 
@@ -118,6 +117,9 @@ internal sealed class PartitionQueue(TopicPartition topicPartition, IPartitionGr
 
         return _last;
     }
+
+    private bool Fits(ProducerBatch open, in ProducerRecord record) =>
+        open.Builder.Count < RecordBatchBuilder.MaxRecords && open.Builder.SizeInBytes + record.ExactSize(open.Builder) <= maxBatchBytes;
 
     private void SealOpen()
     {

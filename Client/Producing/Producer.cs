@@ -169,15 +169,24 @@ public sealed partial class Producer : IAsyncDisposable
         BatchCompletion completion;
         int index;
         bool wake;
-        bool sealedOne;
-        lock (queue.Lock)
+        var sticky = partition < 0 && record.Key is null;
+        while (true)
         {
-            wake = queue.Append(record, _timeProvider, _rentBuilder, out completion, out index, out sealedOne);
-        }
+            lock (queue.Lock)
+            {
+                // A keyless record that would start a new batch moves the sticky partition on first (Kafka's KIP-480):
+                // whether the last batch filled up or lingered out, the next one goes to another partition, so even
+                // a slow producer spreads its batches and keeps several partitions' appends in flight at once.
+                if (!sticky || !queue.WouldOpenBatch(record))
+                {
+                    wake = queue.Append(record, _timeProvider, _rentBuilder, out completion, out index);
+                    break;
+                }
+            }
 
-        if (sealedOne && partition < 0 && record.Key is null)
-        {
             route.StickyBatchCompleted(_sticky, queue.TopicPartition.Partition);
+            queue = route.Choose(partition, record.Key, _sticky);
+            sticky = false;
         }
 
         if (wake)

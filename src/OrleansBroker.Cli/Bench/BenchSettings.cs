@@ -1,3 +1,5 @@
+using OrleansBroker.Client.Producing;
+
 namespace OrleansBroker.Cli.Bench;
 
 /// <summary>What one bench run does, from the command line.</summary>
@@ -12,6 +14,9 @@ internal sealed record BenchSettings(string Topic, long Records, int RecordSize,
 {
     /// <summary>A bench that stops receiving records ends and reports what it read rather than hang.</summary>
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>The options of the bench's producers (<c>--linger</c>).</summary>
+    public ProducerOptions Producer { get; init; } = new();
 
     /// <summary>A file the run's summary is appended to as one JSON object per line (<c>--json</c>), or null.</summary>
     public string? JsonPath { get; init; }

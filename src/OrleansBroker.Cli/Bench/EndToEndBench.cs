@@ -19,7 +19,7 @@ internal static class EndToEndBench
     public static async Task<int> RunAsync(BrokerClient client, BenchSettings settings, CancellationToken cancellationToken)
     {
         await settings.EnsureTopicAsync(client);
-        await using var producer = client.CreateProducer();
+        await using var producer = client.CreateProducer(settings.Producer);
         var window = new ProduceWindow(producer);
         var payload = new byte[settings.RecordSize];
         Random.Shared.NextBytes(payload);

@@ -25,7 +25,7 @@ internal static class ProduceBench
         var latencies = new LatencyHistogram[settings.Producers];
         for (var i = 0; i < producers.Length; i++)
         {
-            producers[i] = client.CreateProducer();
+            producers[i] = client.CreateProducer(settings.Producer);
             latencies[i] = new LatencyHistogram();
             windows[i] = new ProduceWindow(producers[i], latencies[i]);
         }

@@ -4,6 +4,7 @@ using System.Globalization;
 using OrleansBroker.Cli.Bench;
 using OrleansBroker.Cli.Connection;
 using OrleansBroker.Client;
+using OrleansBroker.Client.Producing;
 
 namespace OrleansBroker.Cli.Commands;
 
@@ -99,7 +100,9 @@ internal static class BenchCommand
             new Option<int>("--partitions", "-p") { Description = "Partitions of the topic when the bench creates it.", DefaultValueFactory = _ => 4 }, 1);
         var consumers = CliOptions.AtLeast(
             new Option<int>("--consumers") { Description = "How many consumers share the group (group).", DefaultValueFactory = _ => 4 }, 1);
-        var command = new Command(name, description) { topic, records, recordSize, producers, rate, partitions, consumers, JsonOption };
+        var linger = CliOptions.AtLeast(
+            new Option<double>("--linger") { Description = "The producers' linger in milliseconds (Kafka's linger.ms; produce, e2e).", DefaultValueFactory = _ => ProducerOptions.Default.Linger.TotalMilliseconds }, 0.0);
+        var command = new Command(name, description) { topic, records, recordSize, producers, rate, partitions, consumers, linger, JsonOption };
         foreach (var option in extraOptions)
         {
             command.Options.Add(option);
@@ -117,6 +120,7 @@ internal static class BenchCommand
                 result.GetValue(consumers))
             {
                 JsonPath = result.GetValue(JsonOption),
+                Producer = new ProducerOptions { Linger = TimeSpan.FromMilliseconds(result.GetValue(linger)) },
             };
             return await run(connection, result, await settings.WithTopicPartitionsAsync(connection.Client), cancellationToken);
         });

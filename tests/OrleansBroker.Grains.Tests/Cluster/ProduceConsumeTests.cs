@@ -168,6 +168,34 @@ public sealed class ProduceConsumeTests(BrokerClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Keyless_records_move_to_another_partition_with_each_new_batch_even_when_batches_linger_out()
+    {
+        var topic = await NewTopicAsync(partitions: 4);
+        await using var producer = fixture.Broker.CreateProducer(new ProducerOptions { Linger = TimeSpan.Zero });
+        // About 110 bytes a record once encoded: two fit a batch, a third does not.
+        await using var filling = fixture.Broker.CreateProducer(
+            new ProducerOptions { Linger = TimeSpan.FromMinutes(10), BatchBytes = RecordBatch.HeaderSize + 250 });
+        var value = new byte[100];
+
+        // Each record, awaited before the next, is sent alone: its batch is over before the next record comes.
+        var lingered = new List<int>();
+        for (var i = 0; i < 8; i++)
+        {
+            lingered.Add((await producer.ProduceAsync(topic, null, $"slow-{i}")).TopicPartition.Partition);
+        }
+
+        // Records that fill a batch stay together until the next one would not fit.
+        var sent = Enumerable.Range(0, 6).Select(_ => filling.ProduceAsync(topic, null, value).AsTask()).ToList();
+        await filling.FlushAsync(TestContext.Current.CancellationToken);
+        var filled = await Task.WhenAll(sent);
+
+        Assert.All(lingered.Zip(lingered.Skip(1)), pair => Assert.NotEqual(pair.First, pair.Second));
+        var batches = filled.Select(r => r.TopicPartition.Partition).Chunk(2).ToList();
+        Assert.All(batches, batch => Assert.Equal(batch[0], batch[1]));
+        Assert.All(batches.Zip(batches.Skip(1)), pair => Assert.NotEqual(pair.First[0], pair.Second[0]));
+    }
+
+    [Fact]
     public async Task A_record_larger_than_the_topic_allows_fails_alone()
     {
         var topic = BrokerClusterFixture.NewTopic();
