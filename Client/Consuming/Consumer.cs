@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using OrleansBroker.Grains;
 using OrleansBroker.Records;
 
@@ -18,6 +19,7 @@ public sealed partial class Consumer : IAsyncDisposable
     private readonly TopicMetadataCache _metadata;
     private readonly TimeProvider _timeProvider;
     private readonly Dictionary<TopicPartition, PartitionFetcher> _fetchers = [];
+    private readonly Channel<PartitionFetcher> _ready = Channel.CreateUnbounded<PartitionFetcher>(new UnboundedChannelOptions { SingleReader = true });
     private long _lastCommit;
     private bool _disposed;
 
@@ -119,7 +121,6 @@ public sealed partial class Consumer : IAsyncDisposable
     public async IAsyncEnumerable<ConsumeResult> ConsumeAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var waiting = new List<Task>();
         while (!cancellationToken.IsCancellationRequested)
         {
             if (Subscribed && !await TryReconcileAsync(cancellationToken))
@@ -130,32 +131,48 @@ public sealed partial class Consumer : IAsyncDisposable
             var assignmentChanged = AssignmentChanged;
 
             await AutoCommitAsync(cancellationToken);
-            waiting.Clear();
+            var fetching = false;
             foreach (var fetcher in _fetchers.Values)
             {
-                waiting.Add(fetcher.Pending ??= fetcher.FetchAsync(Options, _timeProvider));
+                if (fetcher.Pending is null)
+                {
+                    fetcher.Start(Options, _timeProvider, _ready.Writer);
+                }
+
+                fetching = true;
             }
 
-            if (waiting.Count == 0)
+            if (!fetching)
             {
                 await Task.WhenAny(Task.Delay(Options.MaxWait, _timeProvider, cancellationToken), assignmentChanged);
                 continue;
             }
 
+            // Answered fetches queue up in the order they arrive, so a pass costs the same with 4 partitions or 10,000.
             // A new assignment from the group wakes the loop even while every fetch waits on the broker.
-            waiting.Add(assignmentChanged);
-            if (await Task.WhenAny(waiting).WaitAsync(cancellationToken) is not Task<PartitionFetcher> fetch)
+            if (!_ready.Reader.TryRead(out var completed))
             {
+                await Task.WhenAny(_ready.Reader.WaitToReadAsync(cancellationToken).AsTask(), assignmentChanged).WaitAsync(cancellationToken);
                 continue;
             }
 
-            var completed = await fetch;
             if (!_fetchers.TryGetValue(completed.TopicPartition, out var current) || current != completed)
             {
                 continue;
             }
 
-            var fetched = completed.TakeResult(Options, _timeProvider);
+            if (!completed.HasResult)
+            {
+                // A seek made the answer stale; or a stale answer overwrote the current one, whose fetch then has to go again.
+                if (completed.Pending is { IsCompleted: true })
+                {
+                    completed.Start(Options, _timeProvider, _ready.Writer);
+                }
+
+                continue;
+            }
+
+            var fetched = completed.TakeResult(Options, _timeProvider, _ready.Writer);
             if (fetched.Status == FetchStatus.OffsetOutOfRange)
             {
                 completed.SeekTo(await ResetOffsetAsync(completed, cancellationToken));

@@ -34,6 +34,22 @@ public sealed class ProduceConsumeTests(BrokerClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_consumer_of_a_thousand_partitions_reads_every_record_once_while_most_of_its_fetches_wait_empty()
+    {
+        const int Partitions = 1_000;
+        var topic = await NewTopicAsync(Partitions);
+        await using var producer = fixture.Broker.CreateProducer();
+        var produced = await Task.WhenAll(Enumerable.Range(0, 3 * Partitions / 2).Select(i =>
+            producer.ProduceAsync(new TopicPartition(topic, i % (Partitions / 2) * 2), null, Encoding.UTF8.GetBytes($"value-{i}")).AsTask()));
+
+        var consumed = await ConsumeAsync(topic, produced.Length);
+
+        Assert.Equal(
+            produced.Select(r => (r.TopicPartition.Partition, r.Offset)).Order(),
+            consumed.Select(c => (c.TopicPartition.Partition, c.Offset)).Order());
+    }
+
+    [Fact]
     public async Task Null_keys_null_values_empty_values_and_headers_round_trip()
     {
         var topic = await NewTopicAsync();
