@@ -10,7 +10,11 @@
 #     lines beside it (compare-<UTC time>.jsonl, for 'obroker bench chart'). Progress goes to stderr.
 # Knobs (environment), with defaults:
 #   RECORDS=1000000 SIZE=100 PRODUCERS=4 RATE=20000 SECS=10 WARMUP=50000  the workload, shared with run-peers.sh
-#   PHASES=produce,consume,e2e                      which phases run (consume reads what produce wrote)
+#   PHASES=produce,consume,e2e                      which phases run (consume reads what produce wrote); also
+#                                                   group, queue (CONSUMERS members read what produce wrote) and
+#                                                   partitions (MANY partitions, MANY*5 keyed records produced and read
+#                                                   back, then the silo's resident memory), OrleansBroker only
+#   CONSUMERS=4 MANY=10000                          members of the group and queue phases; partitions of that phase
 #   PARTITIONS=4                                    partitions of OrleansBroker's topics
 #   FLUSH_ON_COMMIT=true                            the silo's Broker:FlushOnCommit (acknowledge after fsync)
 #   CEILING=1 CEILING_RECORDS=5000000               measure the transport ceiling before produce (CEILING=0: skip)
@@ -22,6 +26,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 export RECORDS="${RECORDS:-1000000}" SIZE="${SIZE:-100}" PRODUCERS="${PRODUCERS:-4}" RATE="${RATE:-20000}" SECS="${SECS:-10}"
 export WARMUP="${WARMUP:-50000}" PHASES="${PHASES:-produce,consume,e2e}"
+CONSUMERS="${CONSUMERS:-4}" MANY="${MANY:-10000}"
 PARTITIONS="${PARTITIONS:-4}" FLUSH_ON_COMMIT="${FLUSH_ON_COMMIT:-true}" CEILING="${CEILING:-1}" CEILING_RECORDS="${CEILING_RECORDS:-5000000}"
 PEERS="${PEERS:-redis-everysec redis-always nats-js rabbitmq-quorum rabbitmq-stream}"
 peers_dir="${PEERS_DIR:-$repo/../shared/peers}"
@@ -103,6 +108,21 @@ if has_phase produce; then
 fi
 has_phase consume && bench consume "$topic" --records "$RECORDS"
 has_phase e2e && bench e2e "$topic-live" --records "$((RATE * SECS))" --rate "$RATE" --record-size "$SIZE" --partitions "$PARTITIONS"
+has_phase group && bench group "$topic" --records "$RECORDS" --consumers "$CONSUMERS"
+has_phase queue && bench queue "$topic" --records "$RECORDS" --consumers "$CONSUMERS"
+if has_phase partitions; then
+  # Keys k1..k(5*MANY) hash (murmur2) to all but about e^-5 (0.7%) of the partitions.
+  echo "compare.sh: $MANY partitions: creating, producing $((MANY * 5)) keyed records, reading them back" >&2
+  many_started=$(date +%s.%N)
+  obroker topics create "$topic-many" --partitions "$MANY" >&2 || status=1
+  many_created=$(date +%s.%N)
+  seq 1 "$((MANY * 5))" | awk -v size="$SIZE" '{ printf "k%d:%0*d\n", $1, size, $1 }' | obroker produce "$topic-many" --key-separator ':' >&2 || status=1
+  bench consume "$topic-many" --records "$((MANY * 5))"
+  with_records="$(obroker topics describe "$topic-many" | awk 'NR > 2 && $3 > $2 { n++ } END { print n + 0 }')"
+  read -r rss hwm < <(awk '/^VmRSS/ { r = $2 } /^VmHWM/ { h = $2 } END { printf "%d %d\n", r / 1024, h / 1024 }' "/proc/$silo_pid/status")
+  echo "PARTITIONS count=$MANY with_records=$with_records rss_mib=$rss hwm_mib=$hwm create_s=$(awk -v a="$many_started" -v b="$many_created" 'BEGIN { printf "%.1f", b - a }')" \
+    | tee -a "$scratch/ours.log" >&2
+fi
 stop_silo
 touch "$scratch/ours.log" "$scratch/peers.log"
 
@@ -124,7 +144,7 @@ row() { # row SYSTEM PRODUCE_LINE CONSUME_LINE E2E_LINE FSYNC RATE_KEY: one tabl
   local e2e="$4"
   echo "| $1 | $(rate "$(field "$2" rec_per_s)") | $(rate "$(field "$3" rec_per_s)") | $(ms "$(field "$e2e" p50_ms)") | $(ms "$(field "$e2e" p99_ms)") | $(ms "$(field "$e2e" p999_ms)") | $(rate "$(field "$e2e" "$6")") | $5 |"
 }
-ours() { grep "^bench=$1 " "$scratch/ours.log" | tail -1 || true; }
+ours() { grep "^bench=$1 topic=${2:-$topic} " "$scratch/ours.log" | tail -1 || true; } # ours BENCH [TOPIC]
 peer() { grep "^PEER system=$1 phase=$2 " "$scratch/peers.log" | tail -1 || true; }
 
 produce_line="$(ours produce)"
@@ -138,13 +158,22 @@ produce_line="$(ours produce)"
   echo "| system | produce rec/s | consume rec/s | e2e p50 ms | e2e p99 ms | e2e p99.9 ms | e2e sent rec/s | fsync before ack |"
   echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
   [ "$FLUSH_ON_COMMIT" = true ] && ours_fsync=yes || ours_fsync=no
-  row "orleansbroker" "$produce_line" "$(ours consume)" "$(ours e2e)" "$ours_fsync" achieved_rate
+  row "orleansbroker" "$produce_line" "$(ours consume)" "$(ours e2e "$topic-live")" "$ours_fsync" achieved_rate
   if [ -z "${SKIP_PEERS:-}" ]; then
     for s in $PEERS; do
       row "$s" "$(peer "$s" produce)" "$(peer "$s" consume)" "$(peer "$s" e2e)" "$(fsync_before_ack "$s")" sent_rate
     done
   fi
   echo
+  group_line="$(ours group)" queue_line="$(ours queue)" many_line="$(grep '^PARTITIONS ' "$scratch/ours.log" | tail -1 || true)"
+  if [ -n "$group_line$queue_line$many_line" ]; then
+    echo "| OrleansBroker only | result |"
+    echo "| --- | ---: |"
+    [ -n "$group_line" ] && echo "| consumer group of $CONSUMERS reading $RECORDS records | $(rate "$(field "$group_line" rec_per_s)") records/s |"
+    [ -n "$queue_line" ] && echo "| queue group of $CONSUMERS, one acknowledgement per record | $(rate "$(field "$queue_line" rec_per_s)") acknowledged records/s |"
+    [ -n "$many_line" ] && echo "| silo resident memory, $(field "$many_line" count) partitions ($(field "$many_line" with_records) holding records, all read back) | $(field "$many_line" rss_mib) MiB (peak $(field "$many_line" hwm_mib) MiB) |"
+    echo
+  fi
   if [ -n "$(field "$produce_line" ceiling_rec_per_s)" ]; then
     echo "OrleansBroker's produce reached $(field "$produce_line" pct_of_ceiling) % of the transport ceiling" \
       "($(rate "$(field "$produce_line" ceiling_rec_per_s)") records/s: 'obroker bench transport', the same records packed 1000 per grain call to a grain that does nothing)."
@@ -158,7 +187,7 @@ produce_line="$(ours produce)"
   echo "<details><summary>Raw summary lines</summary>"
   echo
   echo '```'
-  grep -h -e "^bench=" -e "^PEER " "$scratch/ours.log" "$scratch/peers.log" || true
+  grep -h -e "^bench=" -e "^PEER " -e "^PARTITIONS " "$scratch/ours.log" "$scratch/peers.log" || true
   echo '```'
   echo "</details>"
 } > "$scratch/compare.md"
