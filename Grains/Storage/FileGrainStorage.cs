@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Serialization.Serializers;
 using Orleans.Storage;
 using OrleansBroker.Grains.Options;
+using OrleansBroker.Storage.Files;
 
 namespace OrleansBroker.Grains.Storage;
 
@@ -147,7 +148,7 @@ public sealed partial class FileGrainStorage : IGrainStorage, ILifecycleParticip
                 Directory.CreateDirectory(_rootDirectory);
                 if (Path.GetDirectoryName(_rootDirectory) is { } parent)
                 {
-                    DirectoryFlush.Flush(parent);
+                    FileSync.FlushDirectory(parent);
                 }
 
                 LogInitialized(_name, _rootDirectory);
@@ -186,7 +187,7 @@ public sealed partial class FileGrainStorage : IGrainStorage, ILifecycleParticip
         // The rename is the commit point: cancelling before it leaves the old state untouched.
         cancellationToken.ThrowIfCancellationRequested();
         File.Move(location.TempPath, location.StatePath, overwrite: true);
-        DirectoryFlush.Flush(_rootDirectory);
+        FileSync.FlushDirectory(_rootDirectory);
         return GrainStateFile.FormatETag(sequence, incarnation);
     }
 
@@ -208,7 +209,7 @@ public sealed partial class FileGrainStorage : IGrainStorage, ILifecycleParticip
         cancellationToken.ThrowIfCancellationRequested();
         File.Delete(location.StatePath);
         File.Delete(location.TempPath);
-        DirectoryFlush.Flush(_rootDirectory);
+        FileSync.FlushDirectory(_rootDirectory);
     }
 
     private async Task<FileStream> AcquireLockAsync(StateLocation location, CancellationToken cancellationToken)

@@ -16,7 +16,19 @@ internal sealed class FileLogDirectory(string path) : ILogDirectory
     private const string EpochFileName = "leader-epoch";
     private const int OffsetDigits = 20;
 
-    public void EnsureCreated() => Directory.CreateDirectory(path);
+    public void EnsureCreated()
+    {
+        if (Directory.Exists(path))
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(path);
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } parent)
+        {
+            FileSync.FlushDirectory(parent);
+        }
+    }
 
     public int ReadEpoch()
     {
@@ -44,6 +56,7 @@ internal sealed class FileLogDirectory(string path) : ILogDirectory
         }
 
         File.Move(temporary, file, overwrite: true);
+        FileSync.FlushDirectory(path);
     }
 
     public IReadOnlyList<long> ListSegments()
@@ -62,8 +75,19 @@ internal sealed class FileLogDirectory(string path) : ILogDirectory
         return offsets;
     }
 
-    public ISegmentFile OpenSegment(long baseOffset) =>
-        new FileSegmentFile(File.OpenHandle(FilePath(baseOffset, SegmentExtension), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete));
+    public ISegmentFile OpenSegment(long baseOffset)
+    {
+        var file = FilePath(baseOffset, SegmentExtension);
+        var created = !File.Exists(file);
+        var segment = new FileSegmentFile(File.OpenHandle(file, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete));
+        if (created)
+        {
+            // Appends to a new segment are acknowledged after flushing the file: its name must be as durable as its bytes.
+            FileSync.FlushDirectory(path);
+        }
+
+        return segment;
+    }
 
     public byte[]? ReadIndex(long baseOffset)
     {
@@ -117,7 +141,7 @@ internal sealed class FileLogDirectory(string path) : ILogDirectory
 
         public void Write(IReadOnlyList<ReadOnlyMemory<byte>> buffers, long position) => RandomAccess.Write(handle, buffers, position);
 
-        public void Flush() => RandomAccess.FlushToDisk(handle);
+        public void Flush() => FileSync.FlushData(handle);
 
         public void Truncate(long length)
         {
