@@ -104,7 +104,7 @@ fi
 if has_phase produce; then
   ceiling=()
   [ "$CEILING" = 1 ] && ceiling=(--with-ceiling --ceiling-records "$CEILING_RECORDS")
-  bench produce "$topic" --records "$RECORDS" --record-size "$SIZE" --producers "$PRODUCERS" --partitions "$PARTITIONS" "${ceiling[@]}"
+  bench produce "$topic" --records "$RECORDS" --record-size "$SIZE" --producers "$PRODUCERS" --partitions "$PARTITIONS" --warmup "$WARMUP" "${ceiling[@]}"
 fi
 has_phase consume && bench consume "$topic" --records "$RECORDS"
 has_phase e2e && bench e2e "$topic-live" --records "$((RATE * SECS))" --rate "$RATE" --record-size "$SIZE" --partitions "$PARTITIONS"
@@ -180,8 +180,9 @@ produce_line="$(ours produce)"
     echo
   fi
   echo "- \"-\": the phase did not run or failed; a peer's \"phase=error\" line below says why."
-  echo "- Client and server share the machine's cores; each obroker bench is its own client process (cold JIT), the silo"
-  echo "  was warmed with $WARMUP records first. The peers' PeerBench warms its client with $WARMUP records in one process."
+  echo "- Client and server share the machine's cores; each obroker bench is its own client process. The silo was warmed with"
+  echo "  $WARMUP records first, and produce sends $WARMUP untimed records in its own process before the clock starts, as the"
+  echo "  peers' PeerBench warms its client with $WARMUP records in one process; consume and e2e start cold."
   echo "- fsync before ack: for the peers as their harness documents it (\`$peers_dir/README.md\`)."
   echo
   echo "<details><summary>Raw summary lines</summary>"

@@ -59,6 +59,22 @@ public sealed class BenchToolTests(SiloFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Bench_produce_sends_its_warmup_records_before_the_clock_and_reports_only_the_timed_ones()
+    {
+        var topic = $"bench-warmup-{Guid.NewGuid():N}";
+
+        var produce = await Obroker.RunAsync(
+            Broker, "bench", "produce", topic, "--records", "3000", "--warmup", "1000", "--producers", "2", "--partitions", "2", "--linger", "0");
+        var describe = await Obroker.RunAsync(Broker, "topics", "describe", topic);
+
+        Assert.True(produce.ExitCode == 0, produce.ToString());
+        Assert.Equal("3000", SummaryFields(produce, "produce")["records"]);
+        var stored = describe.Stdout.Split('\n').Skip(2).Where(line => line.Length > 0)
+            .Sum(line => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2], CultureInfo.InvariantCulture));
+        Assert.Equal(4000, stored);
+    }
+
+    [Fact]
     public async Task Bench_scale_measures_each_partition_count_on_a_new_topic_and_its_runs_chart_as_curves()
     {
         var prefix = $"scale-{Guid.NewGuid():N}";

@@ -30,19 +30,20 @@ internal static class ProduceBench
             windows[i] = new ProduceWindow(producers[i], latencies[i]);
         }
 
+        if (settings.Warmup > 0)
+        {
+            var warming = producers.Select(p => new ProduceWindow(p)).ToArray();
+            await ProduceAllAsync(producers, warming, settings.Topic, payload, settings.Warmup, cancellationToken);
+            if (await ProduceWindow.ReportFailuresAsync(warming) is var failed and not ExitCodes.Success)
+            {
+                return failed;
+            }
+        }
+
         var started = Stopwatch.GetTimestamp();
         await using (ProgressDisplay.Start("produce", () => windows.Sum(w => w.Acknowledged), settings.RecordSize))
         {
-            var loops = new Task[producers.Length];
-            for (var i = 0; i < producers.Length; i++)
-            {
-                // Records split evenly; the first producers take the remainder.
-                var share = (settings.Records / producers.Length) + (i < settings.Records % producers.Length ? 1 : 0);
-                var (producer, window) = (producers[i], windows[i]);
-                loops[i] = Task.Run(() => ProduceAsync(producer, window, settings.Topic, payload, share, cancellationToken), cancellationToken);
-            }
-
-            await Task.WhenAll(loops);
+            await ProduceAllAsync(producers, windows, settings.Topic, payload, settings.Records, cancellationToken);
         }
 
         var elapsed = Stopwatch.GetElapsedTime(started);
@@ -61,6 +62,16 @@ internal static class ProduceBench
             "produce", settings, windows.Sum(w => w.Acknowledged), elapsed, ("ack latency", latency), $"producers={settings.Producers}");
         return await ProduceWindow.ReportFailuresAsync(windows);
     }
+
+    /// <summary>The producers send <paramref name="records"/> between them, split evenly (the first take the remainder).</summary>
+    private static Task ProduceAllAsync(
+        Producer[] producers, ProduceWindow[] windows, string topic, ReadOnlyMemory<byte> payload, long records, CancellationToken cancellationToken) =>
+        Task.WhenAll(producers.Select((producer, i) =>
+        {
+            var share = (records / producers.Length) + (i < records % producers.Length ? 1 : 0);
+            var window = windows[i];
+            return Task.Run(() => ProduceAsync(producer, window, topic, payload, share, cancellationToken), cancellationToken);
+        }));
 
     private static async Task ProduceAsync(
         Producer producer, ProduceWindow window, string topic, ReadOnlyMemory<byte> payload, long count, CancellationToken cancellationToken)

@@ -102,7 +102,9 @@ internal static class BenchCommand
             new Option<int>("--consumers") { Description = "How many consumers share the group (group).", DefaultValueFactory = _ => 4 }, 1);
         var linger = CliOptions.AtLeast(
             new Option<double>("--linger") { Description = "The producers' linger in milliseconds (Kafka's linger.ms; produce, e2e).", DefaultValueFactory = _ => ProducerOptions.Default.Linger.TotalMilliseconds }, 0.0);
-        var command = new Command(name, description) { topic, records, recordSize, producers, rate, partitions, consumers, linger, JsonOption };
+        var warmup = CliOptions.AtLeast(
+            new Option<long>("--warmup") { Description = "Records produced untimed first, in the same process, so its code is compiled (produce).", DefaultValueFactory = _ => 0 }, 0L);
+        var command = new Command(name, description) { topic, records, recordSize, producers, rate, partitions, consumers, linger, warmup, JsonOption };
         foreach (var option in extraOptions)
         {
             command.Options.Add(option);
@@ -121,6 +123,7 @@ internal static class BenchCommand
             {
                 JsonPath = result.GetValue(JsonOption),
                 Producer = new ProducerOptions { Linger = TimeSpan.FromMilliseconds(result.GetValue(linger)) },
+                Warmup = result.GetValue(warmup),
             };
             return await run(connection, result, await settings.WithTopicPartitionsAsync(connection.Client), cancellationToken);
         });
