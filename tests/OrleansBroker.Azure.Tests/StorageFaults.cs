@@ -4,6 +4,7 @@ using System.Text;
 using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
+using OrleansBroker.Storage;
 using Request = Azure.Core.Request;
 
 namespace OrleansBroker.Azure.Tests;
@@ -56,6 +57,16 @@ internal sealed class StorageFaults : HttpPipelineTransport, IDisposable
                 return _rules.Count;
             }
         }
+    }
+
+    /// <summary>
+    /// Routes a store's blob requests through these faults, with short retry delays so that faults the SDK retries cost a
+    /// test little time.
+    /// </summary>
+    public void Apply(AzureBlobLogStoreOptions options)
+    {
+        options.ClientOptions.Transport = this;
+        options.ClientOptions.Retry.Delay = TimeSpan.FromMilliseconds(50);
     }
 
     /// <summary>How many requests that match reached this transport (faulted or not).</summary>
