@@ -162,7 +162,89 @@ public sealed class AzureBlobLogStoreFaultTests : ContainerTest
         Assert.Equal(0, await log.AppendAsync(Batch(), Cancellation));
     }
 
+    [Fact]
+    public async Task A_retention_run_that_storage_fails_part_way_hides_the_expired_segments_leaves_the_log_writable_and_the_next_run_deletes_them()
+    {
+        // Eight batches make segments 0, 30 and 60; 1000 bytes of retention keep only the last.
+        var config = SmallSegments with { RetentionTime = null, RetentionBytes = 1000 };
+        await using var log = await OpenAsync(epoch: 1, config);
+        var batches = await AppendAsync(log, 8);
+
+        // The first segment's index is deleted, the segment itself is not.
+        Faults.Inject(request => request.IsDelete, Fault.None);
+        Faults.Inject(request => request.IsDelete, Fault.ConnectionRefused, times: Attempts);
+        var failure = await Assert.ThrowsAsync<LogStorageException>(async () => await log.EnforceRetentionAsync(Cancellation));
+
+        Assert.Contains(Orders.ToString(), failure.Message, StringComparison.Ordinal);
+        Assert.Equal((60, 80), (log.LogStartOffset, log.HighWatermark));
+        Assert.Equal(LogReadStatus.OffsetOutOfRange, (await log.ReadAsync(0, 1024, Cancellation)).Status);
+        Assert.Equal([LogBlobs.Segment(0), LogBlobs.Segment(30, "index"), LogBlobs.Segment(30), LogBlobs.Segment(60), "leader-epoch"], Container.BlobNames(Orders));
+        var next = Batch();
+        Assert.Equal(80, await log.AppendAsync(next, Cancellation));
+
+        Assert.Equal(60, await log.EnforceRetentionAsync(Cancellation));
+
+        Assert.Equal([LogBlobs.Segment(60), "leader-epoch"], Container.BlobNames(Orders));
+        await using var reopened = await Container.Store().OpenAsync(Orders, 2, config, Cancellation);
+        Assert.Equal((60, 90), (reopened.LogStartOffset, reopened.HighWatermark));
+        LogAssert.SameBatches([.. batches[6..], next], await LogAssert.ReadAllAsync(reopened, 60));
+    }
+
+    [Fact]
+    public async Task A_log_reopened_before_a_failed_retention_run_was_retried_holds_the_expired_segments_whole_and_its_next_run_deletes_them()
+    {
+        var config = SmallSegments with { RetentionTime = null, RetentionBytes = 1000 };
+        var log = await OpenAsync(epoch: 1, config);
+        var batches = await AppendAsync(log, 8);
+        Faults.Inject(request => request.IsDelete, Fault.None);
+        Faults.Inject(request => request.IsDelete, Fault.ConnectionRefused, times: Attempts);
+        await Assert.ThrowsAsync<LogStorageException>(async () => await log.EnforceRetentionAsync(Cancellation));
+        await log.DisposeAsync();
+
+        // The first segment lost its index: the open rebuilds it, and the log starts where storage's segments do.
+        await using var reopened = await Container.Store().OpenAsync(Orders, 2, config, Cancellation);
+        var stored = await LogAssert.ReadAllAsync(reopened, 0);
+        LogAssert.SameBatches(batches, stored);
+        LogAssert.Contiguous(stored, 0);
+
+        Assert.Equal(60, await reopened.EnforceRetentionAsync(Cancellation));
+        Assert.Equal([LogBlobs.Segment(60), "leader-epoch"], Container.BlobNames(Orders));
+    }
+
+    [Fact]
+    public async Task A_delete_that_storage_fails_part_way_fails_with_a_storage_error_and_a_delete_through_a_new_open_removes_the_rest()
+    {
+        var log = await OpenAsync(epoch: 1);
+        await AppendAsync(log, 8);
+
+        // The first segment and its index go, then storage refuses.
+        Faults.Inject(request => request.IsDelete, Fault.None, times: 2);
+        Faults.Inject(request => request.IsDelete, Fault.ConnectionRefused, times: Attempts);
+        var failure = await Assert.ThrowsAsync<LogStorageException>(async () => await log.DeleteAsync(Cancellation));
+
+        // What is left opens as a log that starts at 30: whoever deletes must never serve it (the partition grain does not).
+        Assert.Contains(Orders.ToString(), failure.Message, StringComparison.Ordinal);
+        Assert.Equal([LogBlobs.Segment(30, "index"), LogBlobs.Segment(30), LogBlobs.Segment(60), "leader-epoch"], Container.BlobNames(Orders));
+        var remains = await Container.Store().OpenAsync(Orders, 2, SmallSegments, Cancellation);
+        Assert.Equal((30, 80), (remains.LogStartOffset, remains.HighWatermark));
+
+        await remains.DeleteAsync(Cancellation);
+
+        Assert.Empty(Container.BlobNames(Orders));
+    }
+
     private static byte[] Batch() => TestBatches.Create(10, valueBytes: 20);
+
+    private static async Task<List<byte[]>> AppendAsync(IPartitionLog log, int count)
+    {
+        var batches = Enumerable.Range(0, count).Select(_ => Batch()).ToList();
+        foreach (var batch in batches)
+        {
+            await log.AppendAsync(batch, Cancellation);
+        }
+
+        return batches;
+    }
 
     private static Func<BlobRequest, bool> Matching(string request) => request switch
     {
@@ -176,13 +258,13 @@ public sealed class AzureBlobLogStoreFaultTests : ContainerTest
     };
 
     /// <summary>Opens the log on a store whose requests pass through the faults; an attempt times out after 2 s.</summary>
-    private async Task<IPartitionLog> OpenAsync(int epoch) =>
+    private async Task<IPartitionLog> OpenAsync(int epoch, LogConfig? config = null) =>
         await Container.Store(Faults, options =>
             {
                 options.ClientOptions.Retry.MaxRetries = Attempts - 1;
                 options.ClientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(2);
             })
-            .OpenAsync(Orders, epoch, SmallSegments, Cancellation);
+            .OpenAsync(Orders, epoch, config ?? SmallSegments, Cancellation);
 
     private async Task AssertStoredAsync(IReadOnlyList<byte[]> batches)
     {

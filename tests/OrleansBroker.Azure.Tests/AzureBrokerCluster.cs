@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Orleans.TestingHost;
 using OrleansBroker.Client;
 using OrleansBroker.Grains.Hosting;
@@ -13,7 +14,8 @@ namespace OrleansBroker.Azure.Tests;
 /// <summary>
 /// In-process silos configured with <c>Broker:Storage = Azure</c> against Azurite, with logs in a container and metadata
 /// in a table of their own (deleted with the cluster): the setup the Azure cluster test classes derive from. Given
-/// <see cref="StorageFaults"/>, the silos' log store sends its requests through them.
+/// <see cref="StorageFaults"/>, the silos' log store sends its requests through them. Everything the silos log is kept in
+/// <see cref="Logs"/>.
 /// </summary>
 public abstract class AzureBrokerCluster : IAsyncLifetime
 {
@@ -35,6 +37,8 @@ public abstract class AzureBrokerCluster : IAsyncLifetime
     private protected BrokerClient Broker { get; private set; } = null!;
 
     private protected StorageFaults Faults => _faults ?? throw new InvalidOperationException("This cluster's log store has no faults.");
+
+    private protected LogCapture Logs { get; } = new();
 
     private string Container => "cluster-" + Suffix;
 
@@ -61,6 +65,7 @@ public abstract class AzureBrokerCluster : IAsyncLifetime
                 silo.Services.AddSingleton<ILogStore>(services => new AzureBlobLogStore(logs, services.GetRequiredService<TimeProvider>()));
             }
 
+            silo.Services.AddLogging(logging => logging.AddProvider(Logs).AddFilter<LogCapture>(level => level >= LogLevel.Information));
             silo.AddOrleansBroker(options => options.Configure(ConfigureBroker));
         });
         Cluster = builder.Build();
