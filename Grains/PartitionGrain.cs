@@ -32,13 +32,15 @@ public sealed partial class PartitionGrain(
     private IGrainTimer? _retentionTimer;
     private bool _fenced;
     private bool _storageFailed;
+    private int _retentionFailures;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _id = TopicPartition.Parse(this.GetPrimaryKeyString());
-        if (state.State.Config is { } config)
+        if (state.State is { Config: { } config, Deleting: false })
         {
             await OpenLogAsync(config, cancellationToken);
+            StartRetention();
         }
     }
 
@@ -61,6 +63,7 @@ public sealed partial class PartitionGrain(
 
         state.State.Config = config;
         await OpenLogAsync(config, CancellationToken.None);
+        StartRetention();
     }
 
     public ValueTask<long> AppendAsync(ReadOnlyMemory<byte> batch)
@@ -99,15 +102,39 @@ public sealed partial class PartitionGrain(
 
     public async Task DeleteAsync()
     {
-        if (_log is { } log)
+        if (state.State.Config is { } config)
         {
-            _log = null;
+            // Recorded before storage is touched: should the delete fail part-way, no activation serves what is left of the
+            // log (it could start at any offset), and a retried delete opens it only to finish the job.
+            if (!state.State.Deleting)
+            {
+                state.State.Deleting = true;
+                await state.WriteStateAsync();
+            }
+
             _retentionTimer?.Dispose();
-            await log.DeleteAsync();
+            _retentionTimer = null;
+            if (_log is null)
+            {
+                await OpenLogAsync(config, CancellationToken.None);
+            }
+
+            var log = _log!;
+            _log = null;
+            try
+            {
+                await log.DeleteAsync();
+            }
+            catch (LogStorageException exception)
+            {
+                LogDeleteFailed(logger, exception, _id, state.State.Epoch);
+                throw new StorageErrorException($"Deleting partition {_id} failed part-way: {exception.Message} It serves nothing until a retried delete finishes; retry.");
+            }
         }
 
         // The epoch stays: a partition created again under the same name must still fence writers of the old one.
         state.State.Config = null;
+        state.State.Deleting = false;
         await state.WriteStateAsync();
         DeactivateOnIdle();
     }
@@ -170,16 +197,34 @@ public sealed partial class PartitionGrain(
         }
 
         LogOpened(logger, _id, state.State.Epoch, _log.LogStartOffset, _log.HighWatermark);
+    }
+
+    private void StartRetention() =>
         _retentionTimer ??= this.RegisterGrainTimer(
             EnforceRetentionAsync,
             new GrainTimerCreationOptions(_options.RetentionCheckInterval, _options.RetentionCheckInterval) { Interleave = true });
-    }
 
     private async Task EnforceRetentionAsync(CancellationToken cancellationToken)
     {
-        if (_log is { } log)
+        if (_log is not { } log)
+        {
+            return;
+        }
+
+        try
         {
             await log.EnforceRetentionAsync(cancellationToken);
+            if (_retentionFailures > 0)
+            {
+                LogRetentionResumed(logger, _id, _retentionFailures);
+                _retentionFailures = 0;
+            }
+        }
+        catch (LogStorageException exception)
+        {
+            // Appends and reads go on; the segments storage failed to delete are deleted at the next check.
+            _retentionFailures++;
+            LogRetentionFailed(logger, exception, _id, log.LogStartOffset, _options.RetentionCheckInterval);
         }
     }
 
@@ -205,6 +250,7 @@ public sealed partial class PartitionGrain(
         }
 
         return _fenced ? throw Fenced()
+            : state.State.Deleting ? throw new StorageErrorException($"Partition {_id} is being deleted: a delete failed part-way, and the partition serves nothing until a retried delete finishes.")
             : _storageFailed ? throw new StorageErrorException($"The log of partition {_id} failed a write and is being opened again; retry.")
             : _log ?? throw new UnknownTopicOrPartitionException($"Partition {this.GetPrimaryKeyString()} does not exist.");
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using Azure.Data.Tables;
+using Azure.Storage.Blobs;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using OrleansBroker.Grains;
@@ -48,6 +49,7 @@ internal sealed class SiloHostingOptions
             failures.Add($"Broker:AdvertisedAddress '{AdvertisedAddress}' is not an IP address.");
         }
 
+        failures.AddRange(Azure.Validate());
         failures.AddRange(Membership.Validate());
 
         if (failures.Count > 0)
@@ -116,6 +118,7 @@ internal sealed class SiloHostingOptions
         }
 
         var logs = new AzureBlobLogStoreOptions { ConnectionString = Azure.ConnectionString, ContainerName = Azure.LogContainerName };
+        Azure.ApplyTo(logs.ClientOptions);
         silo.Services.AddSingleton<ILogStore>(sp => new AzureBlobLogStore(logs, sp.GetRequiredService<TimeProvider>()));
         silo.AddAzureTableGrainStorage(BrokerStorage.MetadataStorageName, options =>
         {
@@ -139,6 +142,41 @@ internal sealed class AzureStorageSettings
 
     /// <summary>The membership table of AzureTable clustering. Default: BrokerCluster.</summary>
     public string ClusteringTableName { get; set; } = "BrokerCluster";
+
+    /// <summary>How many times the log store's blob client retries a failed or timed-out request. Default: 3.</summary>
+    public int LogMaxRetries { get; set; } = 3;
+
+    /// <summary>The log store's wait before its first retry; each further retry waits twice as long (at most a minute). Default: 00:00:00.8 (the SDK's).</summary>
+    public TimeSpan LogRetryDelay { get; set; } = TimeSpan.FromMilliseconds(800);
+
+    /// <summary>How long one attempt of a log store's blob request may take before it counts as failed. Default: 00:00:05.</summary>
+    public TimeSpan LogNetworkTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    public IEnumerable<string> Validate()
+    {
+        if (LogMaxRetries < 0)
+        {
+            yield return $"Broker:Azure:LogMaxRetries {LogMaxRetries} must be 0 or more.";
+        }
+
+        if (LogRetryDelay < TimeSpan.Zero)
+        {
+            yield return $"Broker:Azure:LogRetryDelay {LogRetryDelay} must not be negative.";
+        }
+
+        if (LogNetworkTimeout <= TimeSpan.Zero)
+        {
+            yield return $"Broker:Azure:LogNetworkTimeout {LogNetworkTimeout} must be positive.";
+        }
+    }
+
+    /// <summary>Sets the retries and timeouts of the log store's blob client.</summary>
+    public void ApplyTo(BlobClientOptions options)
+    {
+        options.Retry.MaxRetries = LogMaxRetries;
+        options.Retry.Delay = LogRetryDelay;
+        options.Retry.NetworkTimeout = LogNetworkTimeout;
+    }
 }
 
 /// <summary>

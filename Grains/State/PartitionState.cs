@@ -12,4 +12,11 @@ public sealed class PartitionState
     /// <summary>Bumped by every activation that opens the log; survives deletion so a recreated log still fences old writers.</summary>
     [Id(1)]
     public int Epoch { get; set; }
+
+    /// <summary>
+    /// True from the start of a delete until it finished: a delete that failed part-way may have left a log that starts
+    /// anywhere, so no activation serves it, and a retried delete opens it only to delete the rest.
+    /// </summary>
+    [Id(2)]
+    public bool Deleting { get; set; }
 }

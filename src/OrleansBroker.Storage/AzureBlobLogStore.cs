@@ -33,6 +33,9 @@ public sealed class AzureBlobLogStore : ILogStore
         _timeProvider = timeProvider;
     }
 
+    /// <summary>The settings the store was made with: tests check that the silo's configuration reaches them.</summary>
+    internal AzureBlobLogStoreOptions Options => _options;
+
     public async ValueTask<IPartitionLog> OpenAsync(LogPartition partition, int epoch, LogConfig config, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(config);

@@ -53,9 +53,22 @@ public interface IPartitionLog : IAsyncDisposable
     /// <summary>The offset of the first record whose timestamp is at or after <paramref name="timestamp"/> (Unix ms), or null when none is.</summary>
     ValueTask<long?> FindOffsetByTimestampAsync(long timestamp, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes whole segments past the retention time or size (never the active one); returns the new log start offset.</summary>
+    /// <summary>
+    /// Deletes whole segments past the retention time or size (never the active one); returns the new log start offset.
+    /// Readers no longer see an expired segment even when storage fails to delete it: it is deleted at the next call.
+    /// </summary>
+    /// <exception cref="LogStorageException">
+    /// Storage failed to delete a segment past its retries; readers see the log as after a call that succeeded, appends go
+    /// on, and the next call deletes what is left.
+    /// </exception>
+    /// <exception cref="StaleEpochException">A newer writer opened the log.</exception>
     ValueTask<long> EnforceRetentionAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Closes the log and deletes all of its data.</summary>
+    /// <exception cref="LogStorageException">
+    /// Storage failed past its retries, part of the data may be deleted already: what is left must not take appends (its
+    /// offsets could start anywhere), so open it again only to delete it.
+    /// </exception>
+    /// <exception cref="StaleEpochException">A newer writer opened the log; nothing was deleted.</exception>
     ValueTask DeleteAsync(CancellationToken cancellationToken = default);
 }

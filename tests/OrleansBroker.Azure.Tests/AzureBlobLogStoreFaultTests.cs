@@ -8,32 +8,11 @@ namespace OrleansBroker.Azure.Tests;
 /// Storage faults injected between the store and Azurite (<see cref="StorageFaults"/>): the SDK retries them, and the
 /// store never acknowledges a batch that is not stored, never stores one twice, and fails clearly past the retries.
 /// </summary>
-public sealed class AzureBlobLogStoreFaultTests : IAsyncLifetime
+public sealed class AzureBlobLogStoreFaultTests : ContainerTest
 {
     // Attempts the SDK makes per request here: more than the store's default of 4, so that a request Azurite answers late
     // on a loaded machine (a real timeout) cannot use up the attempts a test leaves for success.
     private const int Attempts = 6;
-
-    // 10 records of 20 bytes make 331-byte batches: three fit in a 1000-byte segment.
-    private static readonly LogConfig SmallSegments = LogConfig.Default with { SegmentBytes = 1000, IndexIntervalBytes = 128 };
-    private static readonly LogPartition Orders = new("orders", 0);
-
-    private readonly StorageFaults _faults = new();
-    private TestContainer _container = null!;
-
-    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
-
-    public ValueTask InitializeAsync()
-    {
-        _container = new TestContainer();
-        return ValueTask.CompletedTask;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await (_container?.DisposeAsync() ?? ValueTask.CompletedTask);
-        _faults.Dispose();
-    }
 
     [Theory]
     [InlineData(Fault.ServerBusy)]
@@ -47,14 +26,14 @@ public sealed class AzureBlobLogStoreFaultTests : IAsyncLifetime
         await using var log = await OpenAsync(epoch: 1);
         var first = Batch();
         await log.AppendAsync(first, Cancellation);
-        _faults.Inject(request => request.IsAppendBlock, fault, times: 3);
+        Faults.Inject(request => request.IsAppendBlock, fault, times: 3);
         var second = Batch();
 
         Assert.Equal(10, await log.AppendAsync(second, Cancellation));
 
         // The faulted attempts, then one that went through (or, after a lost answer, was refused at the append position it had moved).
-        Assert.Equal(0, _faults.Unused);
-        Assert.InRange(_faults.Count(request => request.IsAppendBlock), 1 + 3 + 1, 1 + Attempts);
+        Assert.Equal(0, Faults.Unused);
+        Assert.InRange(Faults.Count(request => request.IsAppendBlock), 1 + 3 + 1, 1 + Attempts);
         var third = Batch();
         Assert.Equal(20, await log.AppendAsync(third, Cancellation));
         await AssertStoredAsync([first, second, third]);
@@ -70,19 +49,19 @@ public sealed class AzureBlobLogStoreFaultTests : IAsyncLifetime
         var log = await OpenAsync(epoch: 1);
         var first = Batch();
         await log.AppendAsync(first, Cancellation);
-        _faults.Inject(request => request.IsAppendBlock, fault, times: Attempts);
+        Faults.Inject(request => request.IsAppendBlock, fault, times: Attempts);
 
         var failure = await Assert.ThrowsAsync<LogStorageException>(async () => await log.AppendAsync(Batch(), Cancellation));
 
         // The log takes nothing more, without asking storage again: it must be opened again.
-        var requests = _faults.Seen.Count;
+        var requests = Faults.Seen.Count;
         await Assert.ThrowsAsync<LogStorageException>(async () => await log.AppendAsync(Batch(), Cancellation));
-        Assert.Equal(requests, _faults.Seen.Count);
+        Assert.Equal(requests, Faults.Seen.Count);
         Assert.Contains(Orders.ToString(), failure.Message, StringComparison.Ordinal);
         await log.DisposeAsync();
 
         // A first attempt that reached storage before its answer was lost stored the batch: the next open finds it, once.
-        await using var reopened = await _container.Store().OpenAsync(Orders, 2, SmallSegments, Cancellation);
+        await using var reopened = await Container.Store().OpenAsync(Orders, 2, SmallSegments, Cancellation);
         var stored = await LogAssert.ReadAllAsync(reopened, 0);
         Assert.Equal(reachedStorage ? 2 : 1, stored.Count);
         LogAssert.SameBatches([first], stored[..1]);
@@ -96,15 +75,15 @@ public sealed class AzureBlobLogStoreFaultTests : IAsyncLifetime
     {
         // Two 331-byte batches fit a 700-byte block: the group of four below goes out as two blocks.
         var config = SmallSegments with { SegmentBytes = 10_000, MaxBatchBytes = 700 };
-        var log = await _container.Store(_faults, options => options.MaxAppendBlockBytes = 700).OpenAsync(Orders, 1, config, Cancellation);
-        var writing = _faults.Hold(request => request.IsAppendBlock);
+        var log = await Container.Store(Faults, options => options.MaxAppendBlockBytes = 700).OpenAsync(Orders, 1, config, Cancellation);
+        var writing = Faults.Hold(request => request.IsAppendBlock);
         var first = Batch();
         var firstAppend = log.AppendAsync(first, Cancellation).AsTask();
         await writing.Reached.Task.WaitAsync(Cancellation);
         var group = Enumerable.Range(0, 4).Select(_ => Batch()).ToList();
         var groupAppends = group.Select(batch => log.AppendAsync(batch, Cancellation).AsTask()).ToList();
-        _faults.Inject(request => request.IsAppendBlock, Fault.None);
-        _faults.Inject(request => request.IsAppendBlock, Fault.ServerBusy, times: 4);
+        Faults.Inject(request => request.IsAppendBlock, Fault.None);
+        Faults.Inject(request => request.IsAppendBlock, Fault.ServerBusy, times: 4);
         writing.Open();
 
         Assert.Equal(0, await firstAppend);
@@ -119,7 +98,7 @@ public sealed class AzureBlobLogStoreFaultTests : IAsyncLifetime
         Assert.Equal(30, log.HighWatermark);
         LogAssert.SameBatches([first, group[0], group[1]], await LogAssert.ReadAllAsync(log, 0));
         await log.DisposeAsync();
-        await using var reopened = await _container.Store().OpenAsync(Orders, 2, config, Cancellation);
+        await using var reopened = await Container.Store().OpenAsync(Orders, 2, config, Cancellation);
         LogAssert.SameBatches([first, group[0], group[1]], await LogAssert.ReadAllAsync(reopened, 0));
     }
 
@@ -133,7 +112,7 @@ public sealed class AzureBlobLogStoreFaultTests : IAsyncLifetime
     public async Task A_lost_answer_to_an_open_or_roll_request_that_storage_carried_out_is_taken_for_the_success_it_was(string request)
     {
         var batches = Enumerable.Range(0, 2).Select(_ => Batch()).ToList();
-        await using (var creator = await _container.Store().OpenAsync(Orders, 1, SmallSegments, Cancellation))
+        await using (var creator = await Container.Store().OpenAsync(Orders, 1, SmallSegments, Cancellation))
         {
             foreach (var batch in batches)
             {
@@ -142,7 +121,7 @@ public sealed class AzureBlobLogStoreFaultTests : IAsyncLifetime
         }
 
         // The SDK retries the request; the retry is refused (a condition no longer holds) or repeats a done deed.
-        _faults.Inject(Matching(request), Fault.ResponseLost);
+        Faults.Inject(Matching(request), Fault.ResponseLost);
         await using var log = await OpenAsync(epoch: 2);
 
         // The third batch fills the segment, the fourth rolls to the next.
@@ -152,8 +131,8 @@ public sealed class AzureBlobLogStoreFaultTests : IAsyncLifetime
             Assert.Equal(20 + (10 * i), await log.AppendAsync(batch, Cancellation));
         }
 
-        Assert.Equal(0, _faults.Unused);
-        await using var reopened = await _container.Store().OpenAsync(Orders, 3, SmallSegments, Cancellation);
+        Assert.Equal(0, Faults.Unused);
+        await using var reopened = await Container.Store().OpenAsync(Orders, 3, SmallSegments, Cancellation);
         LogAssert.SameBatches(batches, await LogAssert.ReadAllAsync(reopened, 0));
     }
 
@@ -163,7 +142,7 @@ public sealed class AzureBlobLogStoreFaultTests : IAsyncLifetime
         await using var log = await OpenAsync(epoch: 1);
         var first = Batch();
         await log.AppendAsync(first, Cancellation);
-        _faults.Inject(request => request.Method == RequestMethod.Get, Fault.ConnectionRefused, times: Attempts);
+        Faults.Inject(request => request.Method == RequestMethod.Get, Fault.ConnectionRefused, times: Attempts);
 
         await Assert.ThrowsAsync<LogStorageException>(async () => await log.ReadAsync(0, 1024, Cancellation));
 
@@ -175,7 +154,7 @@ public sealed class AzureBlobLogStoreFaultTests : IAsyncLifetime
     [Fact]
     public async Task An_open_that_fails_on_every_attempt_fails_with_a_storage_error_and_a_later_open_succeeds()
     {
-        _faults.Inject(request => request.IsEpochWrite, Fault.ServerBusy, times: Attempts);
+        Faults.Inject(request => request.IsEpochWrite, Fault.ServerBusy, times: Attempts);
 
         await Assert.ThrowsAsync<LogStorageException>(async () => await OpenAsync(epoch: 1));
 
@@ -183,7 +162,89 @@ public sealed class AzureBlobLogStoreFaultTests : IAsyncLifetime
         Assert.Equal(0, await log.AppendAsync(Batch(), Cancellation));
     }
 
+    [Fact]
+    public async Task A_retention_run_that_storage_fails_part_way_hides_the_expired_segments_leaves_the_log_writable_and_the_next_run_deletes_them()
+    {
+        // Eight batches make segments 0, 30 and 60; 1000 bytes of retention keep only the last.
+        var config = SmallSegments with { RetentionTime = null, RetentionBytes = 1000 };
+        await using var log = await OpenAsync(epoch: 1, config);
+        var batches = await AppendAsync(log, 8);
+
+        // The first segment's index is deleted, the segment itself is not.
+        Faults.Inject(request => request.IsDelete, Fault.None);
+        Faults.Inject(request => request.IsDelete, Fault.ConnectionRefused, times: Attempts);
+        var failure = await Assert.ThrowsAsync<LogStorageException>(async () => await log.EnforceRetentionAsync(Cancellation));
+
+        Assert.Contains(Orders.ToString(), failure.Message, StringComparison.Ordinal);
+        Assert.Equal((60, 80), (log.LogStartOffset, log.HighWatermark));
+        Assert.Equal(LogReadStatus.OffsetOutOfRange, (await log.ReadAsync(0, 1024, Cancellation)).Status);
+        Assert.Equal([LogBlobs.Segment(0), LogBlobs.Segment(30, "index"), LogBlobs.Segment(30), LogBlobs.Segment(60), "leader-epoch"], Container.BlobNames(Orders));
+        var next = Batch();
+        Assert.Equal(80, await log.AppendAsync(next, Cancellation));
+
+        Assert.Equal(60, await log.EnforceRetentionAsync(Cancellation));
+
+        Assert.Equal([LogBlobs.Segment(60), "leader-epoch"], Container.BlobNames(Orders));
+        await using var reopened = await Container.Store().OpenAsync(Orders, 2, config, Cancellation);
+        Assert.Equal((60, 90), (reopened.LogStartOffset, reopened.HighWatermark));
+        LogAssert.SameBatches([.. batches[6..], next], await LogAssert.ReadAllAsync(reopened, 60));
+    }
+
+    [Fact]
+    public async Task A_log_reopened_before_a_failed_retention_run_was_retried_holds_the_expired_segments_whole_and_its_next_run_deletes_them()
+    {
+        var config = SmallSegments with { RetentionTime = null, RetentionBytes = 1000 };
+        var log = await OpenAsync(epoch: 1, config);
+        var batches = await AppendAsync(log, 8);
+        Faults.Inject(request => request.IsDelete, Fault.None);
+        Faults.Inject(request => request.IsDelete, Fault.ConnectionRefused, times: Attempts);
+        await Assert.ThrowsAsync<LogStorageException>(async () => await log.EnforceRetentionAsync(Cancellation));
+        await log.DisposeAsync();
+
+        // The first segment lost its index: the open rebuilds it, and the log starts where storage's segments do.
+        await using var reopened = await Container.Store().OpenAsync(Orders, 2, config, Cancellation);
+        var stored = await LogAssert.ReadAllAsync(reopened, 0);
+        LogAssert.SameBatches(batches, stored);
+        LogAssert.Contiguous(stored, 0);
+
+        Assert.Equal(60, await reopened.EnforceRetentionAsync(Cancellation));
+        Assert.Equal([LogBlobs.Segment(60), "leader-epoch"], Container.BlobNames(Orders));
+    }
+
+    [Fact]
+    public async Task A_delete_that_storage_fails_part_way_fails_with_a_storage_error_and_a_delete_through_a_new_open_removes_the_rest()
+    {
+        var log = await OpenAsync(epoch: 1);
+        await AppendAsync(log, 8);
+
+        // The first segment and its index go, then storage refuses.
+        Faults.Inject(request => request.IsDelete, Fault.None, times: 2);
+        Faults.Inject(request => request.IsDelete, Fault.ConnectionRefused, times: Attempts);
+        var failure = await Assert.ThrowsAsync<LogStorageException>(async () => await log.DeleteAsync(Cancellation));
+
+        // What is left opens as a log that starts at 30: whoever deletes must never serve it (the partition grain does not).
+        Assert.Contains(Orders.ToString(), failure.Message, StringComparison.Ordinal);
+        Assert.Equal([LogBlobs.Segment(30, "index"), LogBlobs.Segment(30), LogBlobs.Segment(60), "leader-epoch"], Container.BlobNames(Orders));
+        var remains = await Container.Store().OpenAsync(Orders, 2, SmallSegments, Cancellation);
+        Assert.Equal((30, 80), (remains.LogStartOffset, remains.HighWatermark));
+
+        await remains.DeleteAsync(Cancellation);
+
+        Assert.Empty(Container.BlobNames(Orders));
+    }
+
     private static byte[] Batch() => TestBatches.Create(10, valueBytes: 20);
+
+    private static async Task<List<byte[]>> AppendAsync(IPartitionLog log, int count)
+    {
+        var batches = Enumerable.Range(0, count).Select(_ => Batch()).ToList();
+        foreach (var batch in batches)
+        {
+            await log.AppendAsync(batch, Cancellation);
+        }
+
+        return batches;
+    }
 
     private static Func<BlobRequest, bool> Matching(string request) => request switch
     {
@@ -197,17 +258,17 @@ public sealed class AzureBlobLogStoreFaultTests : IAsyncLifetime
     };
 
     /// <summary>Opens the log on a store whose requests pass through the faults; an attempt times out after 2 s.</summary>
-    private async Task<IPartitionLog> OpenAsync(int epoch) =>
-        await _container.Store(_faults, options =>
+    private async Task<IPartitionLog> OpenAsync(int epoch, LogConfig? config = null) =>
+        await Container.Store(Faults, options =>
             {
                 options.ClientOptions.Retry.MaxRetries = Attempts - 1;
                 options.ClientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(2);
             })
-            .OpenAsync(Orders, epoch, SmallSegments, Cancellation);
+            .OpenAsync(Orders, epoch, config ?? SmallSegments, Cancellation);
 
     private async Task AssertStoredAsync(IReadOnlyList<byte[]> batches)
     {
-        await using var reopened = await _container.Store().OpenAsync(Orders, 99, SmallSegments, Cancellation);
+        await using var reopened = await Container.Store().OpenAsync(Orders, 99, SmallSegments, Cancellation);
         var stored = await LogAssert.ReadAllAsync(reopened, 0);
         LogAssert.SameBatches(batches, stored);
         LogAssert.Contiguous(stored, 0);

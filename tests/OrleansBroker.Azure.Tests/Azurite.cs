@@ -11,6 +11,9 @@ internal static class Azurite
 {
     public const string Variable = "OBROKER_AZURITE";
 
+    // Azurite's well-known development account.
+    private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
     private static readonly Lazy<string?> Unreachable = new(Probe);
 
     public static string ConnectionString
@@ -26,6 +29,10 @@ internal static class Azurite
             return connectionString;
         }
     }
+
+    /// <summary>The connection string of an Azurite blob service on a loopback port other than its default.</summary>
+    public static string BlobServiceOnPort(int port) =>
+        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;";
 
     /// <summary>Skips the test, or fails it in CI, where everything a test needs is installed.</summary>
     [DoesNotReturn]

@@ -1,8 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
+using OrleansBroker.EndToEnd.Tests;
 
 namespace OrleansBroker.Azure.Tests;
 
@@ -13,8 +12,6 @@ namespace OrleansBroker.Azure.Tests;
 /// </summary>
 internal sealed class AzuriteProcess : IAsyncDisposable
 {
-    // Azurite's well-known development account.
-    private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
     private const string BlobService = "tools/azurite/node_modules/azurite/dist/src/blob/main.js";
 
     // Generous: a loaded two-core machine starts Azurite in seconds, and node's start alone can take several.
@@ -32,8 +29,7 @@ internal sealed class AzuriteProcess : IAsyncDisposable
 
     public int Port { get; }
 
-    public string ConnectionString =>
-        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};BlobEndpoint=http://127.0.0.1:{Port}/devstoreaccount1;";
+    public string ConnectionString => Azurite.BlobServiceOnPort(Port);
 
     public static async Task<AzuriteProcess> StartNewAsync(CancellationToken cancellationToken)
     {
@@ -43,7 +39,7 @@ internal sealed class AzuriteProcess : IAsyncDisposable
             Azurite.Unavailable($"{BlobService} is not installed above {AppContext.BaseDirectory}: run npm ci in tools/azurite (.ci/run does).");
         }
 
-        var azurite = new AzuriteProcess(script, FreePort());
+        var azurite = new AzuriteProcess(script, FreePorts.Take(1)[0]);
         await azurite.StartAsync(cancellationToken);
         return azurite;
     }
@@ -79,27 +75,7 @@ internal sealed class AzuriteProcess : IAsyncDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
-        // Polling with a deadline: the only sign of readiness an external process gives is its open port.
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(StartTimeout);
-        while (true)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"Azurite exited with code {_process.ExitCode} before it listened on port {Port}.");
-            }
-
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, Port, deadline.Token);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(100), deadline.Token);
-            }
-        }
+        await Listening.WaitAsync(_process, "Azurite", Port, StartTimeout, () => string.Empty, cancellationToken);
     }
 
     /// <summary>
@@ -152,12 +128,5 @@ internal sealed class AzuriteProcess : IAsyncDisposable
         }
 
         return null;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

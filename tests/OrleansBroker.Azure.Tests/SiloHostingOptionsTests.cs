@@ -7,7 +7,9 @@ using Microsoft.Extensions.Options;
 using Orleans.Clustering.AzureStorage;
 using Orleans.Configuration;
 using Orleans.Hosting.Kubernetes;
+using OrleansBroker.Grains.Hosting;
 using OrleansBroker.Silo;
+using OrleansBroker.Storage;
 
 namespace OrleansBroker.Azure.Tests;
 
@@ -70,14 +72,11 @@ public sealed class SiloHostingOptionsTests
     [Fact]
     public void Failure_detection_settings_bind_from_the_broker_section_and_reach_orleans_membership()
     {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Broker:Membership:ProbeTimeout"] = "00:00:02",
-                ["Broker:Membership:NumMissedProbesLimit"] = "2",
-            })
-            .Build();
-        var options = configuration.GetSection("Broker").Get<SiloHostingOptions>()!;
+        var options = Bind(new()
+        {
+            ["Broker:Membership:ProbeTimeout"] = "00:00:02",
+            ["Broker:Membership:NumMissedProbesLimit"] = "2",
+        });
         var membership = new ClusterMembershipOptions();
 
         options.Validate();
@@ -112,4 +111,69 @@ public sealed class SiloHostingOptionsTests
 
         Assert.Contains(setting, refused.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Log_store_retry_settings_bind_from_the_broker_section_and_reach_the_blob_client_of_the_silo_log_store()
+    {
+        var options = Bind(new()
+        {
+            ["Broker:Storage"] = "Azure",
+            ["Broker:Azure:ConnectionString"] = "UseDevelopmentStorage=true",
+            ["Broker:Azure:LogMaxRetries"] = "7",
+            ["Broker:Azure:LogRetryDelay"] = "00:00:00.25",
+            ["Broker:Azure:LogNetworkTimeout"] = "00:00:12",
+        });
+        options.Validate();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+
+        builder.UseOrleans(silo =>
+        {
+            options.ConfigureStorage(silo);
+            silo.AddOrleansBroker();
+        });
+        using var host = builder.Build();
+
+        var store = Assert.IsType<AzureBlobLogStore>(host.Services.GetRequiredService<ILogStore>());
+        var retry = store.Options.ClientOptions.Retry;
+        Assert.Equal((7, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(12)), (retry.MaxRetries, retry.Delay, retry.NetworkTimeout));
+    }
+
+    [Fact]
+    public void Log_store_retry_defaults_are_the_log_store_own()
+    {
+        var expected = new AzureBlobLogStoreOptions().ClientOptions.Retry;
+        var applied = new AzureBlobLogStoreOptions();
+
+        new SiloHostingOptions().Azure.ApplyTo(applied.ClientOptions);
+
+        var retry = applied.ClientOptions.Retry;
+        Assert.Equal((expected.MaxRetries, expected.Delay, expected.NetworkTimeout), (retry.MaxRetries, retry.Delay, retry.NetworkTimeout));
+    }
+
+    [Theory]
+    [InlineData(-1, "00:00:00.8", "00:00:05", "Broker:Azure:LogMaxRetries")]
+    [InlineData(3, "-00:00:01", "00:00:05", "Broker:Azure:LogRetryDelay")]
+    [InlineData(3, "00:00:00.8", "00:00:00", "Broker:Azure:LogNetworkTimeout")]
+    [InlineData(3, "00:00:00.8", "-00:00:05", "Broker:Azure:LogNetworkTimeout")]
+    public void Log_store_retry_settings_out_of_range_are_refused_before_the_silo_starts(int maxRetries, string retryDelay, string networkTimeout, string setting)
+    {
+        var options = new SiloHostingOptions
+        {
+            Azure = new AzureStorageSettings
+            {
+                LogMaxRetries = maxRetries,
+                LogRetryDelay = TimeSpan.Parse(retryDelay, CultureInfo.InvariantCulture),
+                LogNetworkTimeout = TimeSpan.Parse(networkTimeout, CultureInfo.InvariantCulture),
+            },
+        };
+
+        var refused = Assert.Throws<OptionsValidationException>(options.Validate);
+
+        Assert.Contains(setting, refused.Message, StringComparison.Ordinal);
+        Assert.Single(refused.Failures);
+    }
+
+    /// <summary>The silo's settings as it binds them from its configuration's <c>Broker</c> section.</summary>
+    private static SiloHostingOptions Bind(Dictionary<string, string?> settings) =>
+        new ConfigurationBuilder().AddInMemoryCollection(settings).Build().GetSection("Broker").Get<SiloHostingOptions>()!;
 }

@@ -4,6 +4,7 @@ using System.Text;
 using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
+using OrleansBroker.Storage;
 using Request = Azure.Core.Request;
 
 namespace OrleansBroker.Azure.Tests;
@@ -56,6 +57,25 @@ internal sealed class StorageFaults : HttpPipelineTransport, IDisposable
                 return _rules.Count;
             }
         }
+    }
+
+    /// <summary>Drops the rules not used up: from now on requests reach Azurite unchanged, as when storage is back.</summary>
+    public void Clear()
+    {
+        lock (_rules)
+        {
+            _rules.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Routes a store's blob requests through these faults, with short retry delays so that faults the SDK retries cost a
+    /// test little time.
+    /// </summary>
+    public void Apply(AzureBlobLogStoreOptions options)
+    {
+        options.ClientOptions.Transport = this;
+        options.ClientOptions.Retry.Delay = TimeSpan.FromMilliseconds(50);
     }
 
     /// <summary>How many requests that match reached this transport (faulted or not).</summary>
@@ -233,6 +253,9 @@ internal sealed record BlobRequest(RequestMethod Method, string Path, string Que
 
     /// <summary>A write of a blob's metadata (a roll record or a cut torn tail on a segment).</summary>
     public bool IsMetadataWrite => Method == RequestMethod.Put && Has("comp=metadata");
+
+    /// <summary>The deletion of a blob: a segment or an index by retention, any blob of a deleted log.</summary>
+    public bool IsDelete => Method == RequestMethod.Delete;
 
     /// <summary>The creation of an append blob (a segment).</summary>
     public bool IsSegmentCreate => Method == RequestMethod.Put && BlobType == "AppendBlob" && !Has("comp=");

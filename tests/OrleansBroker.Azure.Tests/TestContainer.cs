@@ -1,5 +1,4 @@
 using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Time.Testing;
 using OrleansBroker.Storage;
 
@@ -31,21 +30,16 @@ internal sealed class TestContainer : IAsyncDisposable
         return new AzureBlobLogStore(options, Time);
     }
 
-    /// <summary>
-    /// A new store whose blob requests pass through <paramref name="faults"/>, with short retry delays so that faults
-    /// the SDK retries cost the test little time.
-    /// </summary>
+    /// <summary>A new store whose blob requests pass through <paramref name="faults"/> (<see cref="StorageFaults.Apply"/>).</summary>
     public AzureBlobLogStore Store(StorageFaults faults, Action<AzureBlobLogStoreOptions>? configure = null) =>
         Store(options =>
         {
-            options.ClientOptions.Transport = faults;
-            options.ClientOptions.Retry.Delay = TimeSpan.FromMilliseconds(50);
+            faults.Apply(options);
             configure?.Invoke(options);
         });
 
     /// <summary>The names of the blobs under a partition's folder, without the folder, in order.</summary>
-    public List<string> BlobNames(LogPartition partition) =>
-        [.. Client.GetBlobs(BlobTraits.None, BlobStates.None, partition + "/", TestContext.Current.CancellationToken).Select(blob => blob.Name[(partition.ToString().Length + 1)..]).Order(StringComparer.Ordinal)];
+    public List<string> BlobNames(LogPartition partition) => LogBlobs.Names(Client, partition);
 
     public async ValueTask DisposeAsync() => await Client.DeleteIfExistsAsync();
 }

@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
 namespace OrleansBroker.EndToEnd.Tests;
 
@@ -18,7 +16,6 @@ public sealed class SiloProcess : IAsyncDisposable
     // Well above the host's shutdown timeout (30 s), so a slow shutdown fails with the silo's own complaint in its log.
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(60);
 
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
     private const int KeptLogLines = 200;
 
     private readonly string _dataDirectory;
@@ -88,7 +85,7 @@ public sealed class SiloProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
-        await WaitForGatewayAsync(process, cancellationToken);
+        await Listening.WaitAsync(process, "The silo", GatewayPort, StartTimeout, () => Environment.NewLine + RecentLog, cancellationToken);
     }
 
     /// <summary>Kills the silo and its children at once, with no chance to flush or shut down.</summary>
@@ -145,35 +142,6 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await KillAsync();
-
-    private async Task WaitForGatewayAsync(Process process, CancellationToken cancellationToken)
-    {
-        var started = Stopwatch.GetTimestamp();
-        while (true)
-        {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"The silo exited with {process.ExitCode} while starting:{Environment.NewLine}{RecentLog}");
-            }
-
-            if (Stopwatch.GetElapsedTime(started) > StartTimeout)
-            {
-                throw new TimeoutException($"The silo's gateway did not answer within {StartTimeout}:{Environment.NewLine}{RecentLog}");
-            }
-
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, GatewayPort, cancellationToken);
-                return;
-            }
-            catch (SocketException)
-            {
-                // Not listening yet: a process has no readiness signal of its own, so poll.
-                await Task.Delay(PollInterval, cancellationToken);
-            }
-        }
-    }
 
     private void Keep(string? line)
     {

@@ -149,8 +149,8 @@ internal sealed class BlobLogDirectory : ILogDirectory
     public void DeleteSegment(long baseOffset)
     {
         EnsureOwner();
-        DeleteReleased(Segment(baseOffset));
         _container.GetBlobClient(BlobName(baseOffset, IndexExtension)).DeleteIfExists();
+        DeleteReleased(Segment(baseOffset));
     }
 
     public void Delete()

@@ -28,7 +28,10 @@ internal interface ILogDirectory
     /// <summary>Stores the sparse index of a sealed segment durably.</summary>
     void WriteIndex(long baseOffset, ReadOnlySpan<byte> index);
 
-    /// <summary>Deletes a segment and its index (its file must be disposed first).</summary>
+    /// <summary>
+    /// Deletes a segment's index, then the segment (its file must be disposed first): a failure in between leaves a segment
+    /// whose index the next open rebuilds, never an index without its segment. Deleting what is gone already does nothing.
+    /// </summary>
     void DeleteSegment(long baseOffset);
 
     /// <summary>Deletes everything the log holds.</summary>

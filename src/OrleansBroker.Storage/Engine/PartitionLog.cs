@@ -17,6 +17,9 @@ internal sealed partial class PartitionLog : IPartitionLog
     private readonly EpochFence _fence;
     private readonly ProducerStateTable _producers;
 
+    // Base offsets of segments retention took out of the log but storage has not deleted yet, oldest first (under the fence lock).
+    private readonly Queue<long> _retired = new();
+
     // Copy-on-write: replaced (never changed in place) under the fence lock, so readers use a snapshot.
     private Segment[] _segments = [];
     private long _logStartOffset;
@@ -122,7 +125,14 @@ internal sealed partial class PartitionLog : IPartitionLog
                 {
                     ThrowIfStale();
                     _fences.Retire(_fenceKey, _fence);
-                    _directory.Delete();
+                    try
+                    {
+                        _directory.Delete();
+                    }
+                    catch (Exception failure) when (failure is not StaleEpochException)
+                    {
+                        throw new LogStorageException($"Deleting the log of {_partition} failed part-way; open it again to delete the rest. {failure.Message}", failure);
+                    }
                 }
             },
             cancellationToken);
@@ -195,11 +205,36 @@ internal sealed partial class PartitionLog : IPartitionLog
                 foreach (var segment in segments.AsSpan(0, expired))
                 {
                     segment.File.Dispose();
-                    _directory.DeleteSegment(segment.BaseOffset);
+                    _retired.Enqueue(segment.BaseOffset);
                 }
             }
 
+            DeleteRetired();
             return LogStartOffset;
+        }
+    }
+
+    /// <summary>
+    /// Deletes the segments retention took out of the log, oldest first. One that storage fails to delete stays queued, with
+    /// those after it, for the next run: storage then still holds a contiguous log that merely starts earlier, which an
+    /// open recovers as it is and the next retention run trims again. The caller holds the fence lock.
+    /// </summary>
+    private void DeleteRetired()
+    {
+        while (_retired.TryPeek(out var baseOffset))
+        {
+            try
+            {
+                _directory.DeleteSegment(baseOffset);
+            }
+            catch (Exception failure) when (failure is not StaleEpochException)
+            {
+                throw new LogStorageException(
+                    $"Retention could not delete segment {baseOffset} of {_partition} ({_retired.Count} waiting); the next run tries again. {failure.Message}",
+                    failure);
+            }
+
+            _retired.Dequeue();
         }
     }
 

@@ -104,8 +104,8 @@ internal sealed class FileLogDirectory(string path) : ILogDirectory
 
     public void DeleteSegment(long baseOffset)
     {
-        File.Delete(FilePath(baseOffset, SegmentExtension));
         File.Delete(FilePath(baseOffset, IndexExtension));
+        File.Delete(FilePath(baseOffset, SegmentExtension));
     }
 
     public void Delete()
