@@ -11,7 +11,8 @@ namespace OrleansBroker.Grains;
 /// incremental reconciliation (as in Kafka's KIP-848): a change of membership or subscription starts a generation
 /// with a new target assignment; a member keeps the partitions of its target it owns, gives up (commits and stops
 /// fetching) the ones it no longer targets, and receives a targeted partition only once its previous owner reported,
-/// at the current generation, that it gave it up. So a partition never has two owners.
+/// at the current generation, that it gave it up. So a partition never has two owners. Members learn of both steps
+/// from their heartbeats; a member that joined with an observer is also told at once to heartbeat (one-way, best effort).
 /// </summary>
 public sealed partial class ConsumerGroupGrain(
     [PersistentState("group", BrokerStorage.MetadataStorageName)] IPersistentState<ConsumerGroupState> state,
@@ -135,10 +136,11 @@ public sealed partial class ConsumerGroupGrain(
         _assignor = request.Assignor;
         member.Topics = topics;
         member.SessionTimeout = request.SessionTimeout;
+        member.Observer = request.Observer;
         member.LastSeen = timeProvider.GetTimestamp();
         if (rebalance)
         {
-            await RebalanceAsync();
+            await RebalanceAsync(member);
         }
 
         StartExpiryTimer();
@@ -157,11 +159,15 @@ public sealed partial class ConsumerGroupGrain(
         if (generation == _generation)
         {
             var reported = owned.IsDefault ? [] : owned.ToHashSet();
-            foreach (var partition in member.Owned.Where(p => !member.Target.Contains(p) && !reported.Contains(p)).ToList())
+            var released = member.Owned.Where(p => !member.Target.Contains(p) && !reported.Contains(p)).ToList();
+            foreach (var partition in released)
             {
                 member.Owned.Remove(partition);
                 _owners.Remove(partition);
             }
+
+            // Their new owners take them with their next heartbeat: ask for it now.
+            await NotifyAsync(_members.Values.Where(m => m != member && m.Target.Overlaps(released)));
         }
 
         return Grant(member);
@@ -288,14 +294,18 @@ public sealed partial class ConsumerGroupGrain(
         }
     }
 
-    private async Task RebalanceAsync()
+    /// <param name="caller">The member whose call started the rebalance: its answer carries the new generation.</param>
+    private async Task RebalanceAsync(GroupMember? caller = null)
     {
         await RefreshPartitionCountsAsync();
-        ComputeTargets();
+        await StartGenerationAsync(caller);
     }
 
-    /// <summary>Starts a generation: the assignor's target for each member, from the current targets (for stickiness).</summary>
-    private void ComputeTargets()
+    /// <summary>
+    /// Starts a generation: the assignor's target for each member, from the current targets (for stickiness). Every
+    /// other member is asked to heartbeat now: it must give up partitions, or commit at the new generation.
+    /// </summary>
+    private async Task StartGenerationAsync(GroupMember? caller)
     {
         _generation++;
         if (_members.Count == 0)
@@ -309,6 +319,23 @@ public sealed partial class ConsumerGroupGrain(
         foreach (var member in _members.Values)
         {
             member.Target = targets[member.Id];
+        }
+
+        await NotifyAsync(_members.Values.Where(m => m != caller));
+    }
+
+    /// <summary>
+    /// Asks members to heartbeat now. The calls are one-way, so they complete once sent: a member that is slow, gone or
+    /// unreachable delays nothing here, and one that misses the notice learns the change at its next heartbeat.
+    /// </summary>
+    private static async Task NotifyAsync(IEnumerable<GroupMember> members)
+    {
+        foreach (var member in members.ToList())
+        {
+            if (member.Observer is { } observer)
+            {
+                await observer.AssignmentChangedAsync();
+            }
         }
     }
 
@@ -364,7 +391,7 @@ public sealed partial class ConsumerGroupGrain(
         }
         else if (await RefreshPartitionCountsAsync())
         {
-            ComputeTargets();
+            await StartGenerationAsync(caller: null);
         }
     }
 

@@ -30,9 +30,10 @@ public sealed class BrokerOptions
     public QueueOptions Queues { get; set; } = new();
 
     /// <summary>
-    /// How often consumer group members heartbeat (at most a third of a member's session timeout). A member learns of a
-    /// rebalance from its next heartbeat, so this bounds how long a joining member waits for an owner to give up its
-    /// partitions; a heartbeat is one small grain call. Default: 00:00:01.
+    /// How often consumer group members heartbeat (at most a third of a member's session timeout; a tenth of that while
+    /// partitions move). The group tells members to heartbeat at once when a rebalance needs them, but that notice is
+    /// best effort: a member that misses it learns of the rebalance at its next heartbeat, so this bounds how long a lost
+    /// notice delays a rebalance. A heartbeat is one small grain call. Default: 00:00:01.
     /// </summary>
     public TimeSpan GroupHeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -127,6 +127,30 @@ public sealed class ConsumerGroupProtocolTests(GroupClusterFixture fixture)
         Assert.Equal(generation, (await group.DescribeAsync()).Generation);
     }
 
+    [Fact]
+    public async Task The_group_tells_the_other_members_when_a_rebalance_starts_and_a_waiting_member_when_its_partitions_are_freed()
+    {
+        var (group, topic) = await NewGroupAsync(partitions: 6);
+        var a = await Member.JoinAsync(group, topic, notices: new Notices(fixture.Cluster.Client));
+        var aHeard = a.Notices!.NextAsync();
+        var b = await Member.JoinAsync(group, topic, notices: new Notices(fixture.Cluster.Client));
+        await aHeard.WaitAsync(Patience.Records, TestContext.Current.CancellationToken);
+
+        // a learns its smaller assignment, then reports the partitions it gave up: b, which waits for them, is told.
+        var bHeard = b.Notices!.NextAsync();
+        await a.HeartbeatAsync();
+        var heardBeforeRelease = b.Notices.Count;
+        await a.HeartbeatAsync();
+        await bHeard.WaitAsync(Patience.Records, TestContext.Current.CancellationToken);
+        await b.HeartbeatAsync();
+
+        Assert.Equal(0, heardBeforeRelease);
+        Assert.Equal(1, a.Notices.Count);
+        Assert.Equal([3, 3], new[] { a.Owned.Count, b.Owned.Count });
+        a.Notices.Dispose();
+        b.Notices.Dispose();
+    }
+
     private static readonly Comparer<TopicPartition> Comparer = Comparer<TopicPartition>.Create((x, y) => x.Partition.CompareTo(y.Partition));
 
     private async Task<(IConsumerGroupGrain Group, string Topic)> NewGroupAsync(int partitions)
@@ -172,7 +196,7 @@ public sealed class ConsumerGroupProtocolTests(GroupClusterFixture fixture)
     }
 
     /// <summary>A member played by the test: it applies each assignment at once and reports it in its next heartbeat.</summary>
-    private sealed class Member(IConsumerGroupGrain group, GroupAssignment joined)
+    private sealed class Member(IConsumerGroupGrain group, GroupAssignment joined, Notices? notices)
     {
         private GroupAssignment _current = joined;
 
@@ -182,9 +206,53 @@ public sealed class ConsumerGroupProtocolTests(GroupClusterFixture fixture)
 
         public HashSet<TopicPartition> Owned => [.. _current.Assignment];
 
-        public static async Task<Member> JoinAsync(IConsumerGroupGrain group, string topic, string? instanceId = null) =>
-            new(group, await group.JoinAsync(new JoinGroupRequest(null, instanceId, [topic], Session, PartitionAssignor.Sticky)));
+        /// <summary>What the group told the member, when it joined with an observer.</summary>
+        public Notices? Notices => notices;
+
+        public static async Task<Member> JoinAsync(IConsumerGroupGrain group, string topic, string? instanceId = null, Notices? notices = null) =>
+            new(group, await group.JoinAsync(new JoinGroupRequest(null, instanceId, [topic], Session, PartitionAssignor.Sticky, notices?.Reference)), notices);
 
         public async Task HeartbeatAsync() => _current = await group.HeartbeatAsync(Id, Generation, [.. _current.Assignment]);
+    }
+
+    /// <summary>A member's observer: counts the group's notices, with a barrier for the next one.</summary>
+    private sealed class Notices : IConsumerGroupObserver, IDisposable
+    {
+        private readonly Lock _lock = new();
+        private readonly IGrainFactory _grainFactory;
+        private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Notices(IGrainFactory grainFactory)
+        {
+            _grainFactory = grainFactory;
+            Reference = grainFactory.CreateObjectReference<IConsumerGroupObserver>(this);
+        }
+
+        public IConsumerGroupObserver Reference { get; }
+
+        public int Count { get; private set; }
+
+        /// <summary>Completes when a notice that arrives after this call has arrived.</summary>
+        public Task NextAsync()
+        {
+            lock (_lock)
+            {
+                return _next.Task;
+            }
+        }
+
+        public Task AssignmentChangedAsync()
+        {
+            lock (_lock)
+            {
+                Count++;
+                _next.TrySetResult();
+                _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public void Dispose() => _grainFactory.DeleteObjectReference<IConsumerGroupObserver>(Reference);
     }
 }

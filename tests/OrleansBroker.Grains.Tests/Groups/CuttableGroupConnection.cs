@@ -4,16 +4,21 @@ namespace OrleansBroker.Grains.Tests.Groups;
 
 /// <summary>
 /// One client's view of the cluster whose calls to consumer groups can be cut, as a crashed or partitioned process
-/// stops making them; and barriers for "a heartbeat sent after now has completed" and "a call made after now was cut".
+/// stops making them, and whose observers can be made unreachable; and barriers for "a heartbeat sent after now has
+/// completed" and "a call made after now was cut".
 /// </summary>
 public class CuttableGroupConnection : DispatchProxy
 {
     private readonly Lock _lock = new();
     private readonly List<TaskCompletionSource> _heartbeatWaiters = [];
     private readonly List<(string Method, TaskCompletionSource Done)> _cutWaiters = [];
+    private readonly HashSet<IConsumerGroupObserver> _forgotten = [];
     private IGrainFactory _factory = null!;
 
     public bool IsCut { get; set; }
+
+    /// <summary>Observer references created from now on lead nowhere: the client forgets their objects at once.</summary>
+    public bool ObserversUnreachable { get; set; }
 
     public IGrainFactory GrainFactory { get; private set; } = null!;
 
@@ -52,7 +57,19 @@ public class CuttableGroupConnection : DispatchProxy
 
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
-        var result = targetMethod!.Invoke(_factory, args);
+        if (targetMethod!.Name == nameof(IGrainFactory.DeleteObjectReference) && args![0] is IConsumerGroupObserver forgotten && _forgotten.Contains(forgotten))
+        {
+            return null;
+        }
+
+        var result = targetMethod.Invoke(_factory, args);
+        if (ObserversUnreachable && result is IConsumerGroupObserver observer)
+        {
+            // The reference stays valid, so the group keeps calling it; the client runtime drops what arrives.
+            _factory.DeleteObjectReference<IConsumerGroupObserver>(observer);
+            _forgotten.Add(observer);
+        }
+
         return result is IConsumerGroupGrain group ? CuttableGroupGrain.Wrap(group, this) : result;
     }
 
