@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Reflection;
 
 namespace OrleansBroker.Grains.Tests.Groups;
@@ -10,7 +11,7 @@ namespace OrleansBroker.Grains.Tests.Groups;
 public class CuttableGroupConnection : DispatchProxy
 {
     private readonly Lock _lock = new();
-    private readonly List<TaskCompletionSource> _heartbeatWaiters = [];
+    private readonly List<(int? Owning, TaskCompletionSource Done)> _heartbeatWaiters = [];
     private readonly List<(string Method, TaskCompletionSource Done)> _cutWaiters = [];
     private readonly HashSet<IConsumerGroupObserver> _forgotten = [];
     private IGrainFactory _factory = null!;
@@ -31,13 +32,16 @@ public class CuttableGroupConnection : DispatchProxy
         return connection;
     }
 
-    /// <summary>Completes when a heartbeat that starts after this call has been answered.</summary>
-    public Task NextHeartbeatAsync()
+    /// <summary>
+    /// Completes when a heartbeat that starts after this call has been answered; with <paramref name="owning"/>, only a
+    /// heartbeat that reports that many owned partitions counts.
+    /// </summary>
+    public Task NextHeartbeatAsync(int? owning = null)
     {
         var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_lock)
         {
-            _heartbeatWaiters.Add(waiter);
+            _heartbeatWaiters.Add((owning, waiter));
         }
 
         return waiter.Task;
@@ -85,17 +89,17 @@ public class CuttableGroupConnection : DispatchProxy
         waiters.ForEach(w => w.Done.TrySetResult());
     }
 
-    private async Task<GroupAssignment> ObserveHeartbeatAsync(Task<GroupAssignment> heartbeat)
+    private async Task<GroupAssignment> ObserveHeartbeatAsync(Task<GroupAssignment> heartbeat, int owned)
     {
-        List<TaskCompletionSource> waiters;
+        List<(int? Owning, TaskCompletionSource Done)> waiters;
         lock (_lock)
         {
-            waiters = [.. _heartbeatWaiters];
-            _heartbeatWaiters.Clear();
+            waiters = _heartbeatWaiters.FindAll(w => w.Owning is null || w.Owning == owned);
+            _heartbeatWaiters.RemoveAll(w => w.Owning is null || w.Owning == owned);
         }
 
         var response = await heartbeat;
-        waiters.ForEach(w => w.TrySetResult());
+        waiters.ForEach(w => w.Done.TrySetResult());
         return response;
     }
 
@@ -129,7 +133,7 @@ public class CuttableGroupConnection : DispatchProxy
 
             var result = targetMethod!.Invoke(_grain, args);
             return targetMethod.Name == nameof(IConsumerGroupGrain.HeartbeatAsync)
-                ? _connection.ObserveHeartbeatAsync((Task<GroupAssignment>)result!)
+                ? _connection.ObserveHeartbeatAsync((Task<GroupAssignment>)result!, ((ImmutableArray<TopicPartition>)args![2]!).Length)
                 : result;
         }
     }

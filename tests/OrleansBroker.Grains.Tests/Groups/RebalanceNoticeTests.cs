@@ -65,15 +65,15 @@ public sealed class RebalanceNoticeTests : BrokerCluster
     }
 
     /// <summary>
-    /// Starts the group's first member and waits until it read every record and sent the heartbeat that follows taking
-    /// its partitions: it has no reason to heartbeat again for 10 minutes.
+    /// Starts the group's first member and waits until it read every record and reported, in the heartbeat that follows
+    /// taking them, that it owns every partition: it has no reason to heartbeat again for 10 minutes.
     /// </summary>
     private async Task<RunningMember> StartQuietAsync(string name, string topic, string group, OwnershipTracker tracker)
     {
-        Task? firstHeartbeat = null;
-        var member = await RunningMember.StartAsync(Cluster.Client, name, topic, group, tracker, Session, c => firstHeartbeat = c.NextHeartbeatAsync());
+        Task? ownsAll = null;
+        var member = await RunningMember.StartAsync(Cluster.Client, name, topic, group, tracker, Session, c => ownsAll = c.NextHeartbeatAsync(owning: Partitions));
         await tracker.SeenAsync(400);
-        await firstHeartbeat!.WaitAsync(Patience.Records, TestContext.Current.CancellationToken);
+        await ownsAll!.WaitAsync(Patience.Records, TestContext.Current.CancellationToken);
         return member;
     }
 
