@@ -21,6 +21,7 @@ public sealed partial class ConsumerGroupGrain(
 {
     private static readonly TimeSpan MaxSessionTimeout = TimeSpan.FromMinutes(30);
     private readonly TimeSpan _heartbeatInterval = options.Value.GroupHeartbeatInterval;
+    private readonly TimeSpan _initialRebalanceDelay = options.Value.GroupInitialRebalanceDelay;
     private readonly Dictionary<string, GroupMember> _members = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _instances = new(StringComparer.Ordinal);
     private readonly HashSet<string> _fenced = new(StringComparer.Ordinal);
@@ -29,6 +30,7 @@ public sealed partial class ConsumerGroupGrain(
     private PartitionAssignor? _assignor;
     private int _generation;
     private IGrainTimer? _expiryTimer;
+    private IGrainTimer? _initialDelay;
     private bool _registered;
 
     private string GroupId => this.GetPrimaryKeyString();
@@ -123,6 +125,11 @@ public sealed partial class ConsumerGroupGrain(
         }
         else
         {
+            if (_members.Count == 0)
+            {
+                StartInitialDelay();
+            }
+
             member = new GroupMember(NewMemberId(), request.GroupInstanceId);
             _members.Add(member.Id, member);
             if (member.InstanceId is { } newInstanceId)
@@ -226,6 +233,26 @@ public sealed partial class ConsumerGroupGrain(
 
     private static string NewMemberId() => Guid.NewGuid().ToString("N");
 
+    /// <summary>
+    /// A group without members waits a while after its first member joined before it hands out partitions (Kafka's
+    /// <c>group.initial.rebalance.delay.ms</c>): members that join meanwhile share the first assignment instead of each
+    /// taking partitions from the members before it, which costs the owner a commit and the partition a refetch.
+    /// </summary>
+    private void StartInitialDelay()
+    {
+        if (_initialRebalanceDelay > TimeSpan.Zero)
+        {
+            _initialDelay ??= this.RegisterGrainTimer(EndInitialDelayAsync, new GrainTimerCreationOptions(_initialRebalanceDelay, Timeout.InfiniteTimeSpan));
+        }
+    }
+
+    private async Task EndInitialDelayAsync(CancellationToken cancellationToken)
+    {
+        _initialDelay?.Dispose();
+        _initialDelay = null;
+        await RebalanceAsync();
+    }
+
     private void StartExpiryTimer() =>
         _expiryTimer ??= this.RegisterGrainTimer(OnTimerAsync, new GrainTimerCreationOptions(_heartbeatInterval, _heartbeatInterval) { Interleave = true });
 
@@ -247,7 +274,7 @@ public sealed partial class ConsumerGroupGrain(
     /// <summary>Hands the member the free partitions of its target, and answers with what it may own now.</summary>
     private GroupAssignment Grant(GroupMember member)
     {
-        foreach (var partition in member.Target)
+        foreach (var partition in _initialDelay is null ? member.Target : [])
         {
             if (_owners.TryAdd(partition, member))
             {
@@ -303,7 +330,8 @@ public sealed partial class ConsumerGroupGrain(
 
     /// <summary>
     /// Starts a generation: the assignor's target for each member, from the current targets (for stickiness). Every
-    /// other member is asked to heartbeat now: it must give up partitions, or commit at the new generation.
+    /// other member is asked to heartbeat now (unless the group waits out its initial delay, at whose end it asks all):
+    /// it must give up partitions, or commit at the new generation.
     /// </summary>
     private async Task StartGenerationAsync(GroupMember? caller)
     {
@@ -321,7 +349,10 @@ public sealed partial class ConsumerGroupGrain(
             member.Target = targets[member.Id];
         }
 
-        await NotifyAsync(_members.Values.Where(m => m != caller));
+        if (_initialDelay is null)
+        {
+            await NotifyAsync(_members.Values.Where(m => m != caller));
+        }
     }
 
     /// <summary>
