@@ -274,11 +274,15 @@ public sealed partial class ConsumerGroupGrain(
     /// <summary>Hands the member the free partitions of its target, and answers with what it may own now.</summary>
     private GroupAssignment Grant(GroupMember member)
     {
-        foreach (var partition in _initialDelay is null ? member.Target : [])
+        // A new group hands out nothing while it waits out its initial delay.
+        if (_initialDelay is null)
         {
-            if (_owners.TryAdd(partition, member))
+            foreach (var partition in member.Target)
             {
-                member.Owned.Add(partition);
+                if (_owners.TryAdd(partition, member))
+                {
+                    member.Owned.Add(partition);
+                }
             }
         }
 
