@@ -55,6 +55,7 @@ public sealed partial class ConsumerGroupGrain
                 SilentFor = timeProvider.GetElapsedTime(member.LastSeen),
                 Target = [.. member.Target.Select(p => p.ToString())],
                 Owned = [.. member.Owned.Select(p => p.ToString())],
+                Observer = member.Observer?.GetGrainId().ToString(),
             }),
         ],
         Fenced = [.. _fenced],
@@ -83,6 +84,7 @@ public sealed partial class ConsumerGroupGrain
                 SessionTimeout = saved.SessionTimeout,
                 LastSeen = now - (long)(silence.TotalSeconds * timeProvider.TimestampFrequency),
                 Target = [.. saved.Target.Select(TopicPartition.Parse)],
+                Observer = saved.Observer is { } observer ? GrainFactory.GetGrain<IConsumerGroupObserver>(GrainId.Parse(observer)) : null,
             };
             member.Owned.UnionWith(saved.Owned.Select(TopicPartition.Parse));
             _members[member.Id] = member;

@@ -11,7 +11,8 @@ namespace OrleansBroker.Grains;
 /// incremental reconciliation (as in Kafka's KIP-848): a change of membership or subscription starts a generation
 /// with a new target assignment; a member keeps the partitions of its target it owns, gives up (commits and stops
 /// fetching) the ones it no longer targets, and receives a targeted partition only once its previous owner reported,
-/// at the current generation, that it gave it up. So a partition never has two owners.
+/// at the current generation, that it gave it up. So a partition never has two owners. Members learn of both steps
+/// from their heartbeats; a member that joined with an observer is also told at once to heartbeat (one-way, best effort).
 /// </summary>
 public sealed partial class ConsumerGroupGrain(
     [PersistentState("group", BrokerStorage.MetadataStorageName)] IPersistentState<ConsumerGroupState> state,
@@ -20,6 +21,7 @@ public sealed partial class ConsumerGroupGrain(
 {
     private static readonly TimeSpan MaxSessionTimeout = TimeSpan.FromMinutes(30);
     private readonly TimeSpan _heartbeatInterval = options.Value.GroupHeartbeatInterval;
+    private readonly TimeSpan _initialRebalanceDelay = options.Value.GroupInitialRebalanceDelay;
     private readonly Dictionary<string, GroupMember> _members = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _instances = new(StringComparer.Ordinal);
     private readonly HashSet<string> _fenced = new(StringComparer.Ordinal);
@@ -28,6 +30,7 @@ public sealed partial class ConsumerGroupGrain(
     private PartitionAssignor? _assignor;
     private int _generation;
     private IGrainTimer? _expiryTimer;
+    private IGrainTimer? _initialDelay;
     private bool _registered;
 
     private string GroupId => this.GetPrimaryKeyString();
@@ -122,6 +125,11 @@ public sealed partial class ConsumerGroupGrain(
         }
         else
         {
+            if (_members.Count == 0)
+            {
+                StartInitialDelay();
+            }
+
             member = new GroupMember(NewMemberId(), request.GroupInstanceId);
             _members.Add(member.Id, member);
             if (member.InstanceId is { } newInstanceId)
@@ -135,10 +143,11 @@ public sealed partial class ConsumerGroupGrain(
         _assignor = request.Assignor;
         member.Topics = topics;
         member.SessionTimeout = request.SessionTimeout;
+        member.Observer = request.Observer;
         member.LastSeen = timeProvider.GetTimestamp();
         if (rebalance)
         {
-            await RebalanceAsync();
+            await RebalanceAsync(member);
         }
 
         StartExpiryTimer();
@@ -157,11 +166,15 @@ public sealed partial class ConsumerGroupGrain(
         if (generation == _generation)
         {
             var reported = owned.IsDefault ? [] : owned.ToHashSet();
-            foreach (var partition in member.Owned.Where(p => !member.Target.Contains(p) && !reported.Contains(p)).ToList())
+            var released = member.Owned.Where(p => !member.Target.Contains(p) && !reported.Contains(p)).ToList();
+            foreach (var partition in released)
             {
                 member.Owned.Remove(partition);
                 _owners.Remove(partition);
             }
+
+            // Their new owners take them with their next heartbeat: ask for it now.
+            await NotifyAsync(_members.Values.Where(m => m != member && m.Target.Overlaps(released)));
         }
 
         return Grant(member);
@@ -220,6 +233,26 @@ public sealed partial class ConsumerGroupGrain(
 
     private static string NewMemberId() => Guid.NewGuid().ToString("N");
 
+    /// <summary>
+    /// A group without members waits a while after its first member joined before it hands out partitions (Kafka's
+    /// <c>group.initial.rebalance.delay.ms</c>): members that join meanwhile share the first assignment instead of each
+    /// taking partitions from the members before it, which costs the owner a commit and the partition a refetch.
+    /// </summary>
+    private void StartInitialDelay()
+    {
+        if (_initialRebalanceDelay > TimeSpan.Zero)
+        {
+            _initialDelay ??= this.RegisterGrainTimer(EndInitialDelayAsync, new GrainTimerCreationOptions(_initialRebalanceDelay, Timeout.InfiniteTimeSpan));
+        }
+    }
+
+    private async Task EndInitialDelayAsync(CancellationToken cancellationToken)
+    {
+        _initialDelay?.Dispose();
+        _initialDelay = null;
+        await RebalanceAsync();
+    }
+
     private void StartExpiryTimer() =>
         _expiryTimer ??= this.RegisterGrainTimer(OnTimerAsync, new GrainTimerCreationOptions(_heartbeatInterval, _heartbeatInterval) { Interleave = true });
 
@@ -241,11 +274,15 @@ public sealed partial class ConsumerGroupGrain(
     /// <summary>Hands the member the free partitions of its target, and answers with what it may own now.</summary>
     private GroupAssignment Grant(GroupMember member)
     {
-        foreach (var partition in member.Target)
+        // A new group hands out nothing while it waits out its initial delay.
+        if (_initialDelay is null)
         {
-            if (_owners.TryAdd(partition, member))
+            foreach (var partition in member.Target)
             {
-                member.Owned.Add(partition);
+                if (_owners.TryAdd(partition, member))
+                {
+                    member.Owned.Add(partition);
+                }
             }
         }
 
@@ -288,14 +325,19 @@ public sealed partial class ConsumerGroupGrain(
         }
     }
 
-    private async Task RebalanceAsync()
+    /// <param name="caller">The member whose call started the rebalance: its answer carries the new generation.</param>
+    private async Task RebalanceAsync(GroupMember? caller = null)
     {
         await RefreshPartitionCountsAsync();
-        ComputeTargets();
+        await StartGenerationAsync(caller);
     }
 
-    /// <summary>Starts a generation: the assignor's target for each member, from the current targets (for stickiness).</summary>
-    private void ComputeTargets()
+    /// <summary>
+    /// Starts a generation: the assignor's target for each member, from the current targets (for stickiness). Every
+    /// other member is asked to heartbeat now (unless the group waits out its initial delay, at whose end it asks all):
+    /// it must give up partitions, or commit at the new generation.
+    /// </summary>
+    private async Task StartGenerationAsync(GroupMember? caller)
     {
         _generation++;
         if (_members.Count == 0)
@@ -309,6 +351,26 @@ public sealed partial class ConsumerGroupGrain(
         foreach (var member in _members.Values)
         {
             member.Target = targets[member.Id];
+        }
+
+        if (_initialDelay is null)
+        {
+            await NotifyAsync(_members.Values.Where(m => m != caller));
+        }
+    }
+
+    /// <summary>
+    /// Asks members to heartbeat now. The calls are one-way, so they complete once sent: a member that is slow, gone or
+    /// unreachable delays nothing here, and one that misses the notice learns the change at its next heartbeat.
+    /// </summary>
+    private static async Task NotifyAsync(IEnumerable<GroupMember> members)
+    {
+        foreach (var member in members.ToList())
+        {
+            if (member.Observer is { } observer)
+            {
+                await observer.AssignmentChangedAsync();
+            }
         }
     }
 
@@ -364,7 +426,7 @@ public sealed partial class ConsumerGroupGrain(
         }
         else if (await RefreshPartitionCountsAsync())
         {
-            ComputeTargets();
+            await StartGenerationAsync(caller: null);
         }
     }
 

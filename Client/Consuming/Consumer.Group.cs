@@ -1,11 +1,14 @@
 using System.Collections.Immutable;
+using OrleansBroker.Grains;
 
 namespace OrleansBroker.Client.Consuming;
 
 /// <summary>
 /// Group membership: a heartbeat loop keeps the member alive and publishes the newest assignment; the consume loop
 /// applies it between records (gives up revoked partitions, after committing them, before it reports them as no
-/// longer owned; starts assigned ones at their committed offset). The lock guards what both loops touch.
+/// longer owned; starts assigned ones at their committed offset). The group also pokes the member through an observer
+/// when a rebalance needs it (a new generation, or partitions of its target freed), which makes it heartbeat at once
+/// rather than at its next interval. The lock guards what both loops touch.
 /// </summary>
 public sealed partial class Consumer
 {
@@ -21,6 +24,8 @@ public sealed partial class Consumer
     private Exception? _fatal;
     private TaskCompletionSource _assignmentChanged = NewSignal();
     private TaskCompletionSource _heartbeatNow = NewSignal();
+    private RebalanceNotices? _notices;
+    private IConsumerGroupObserver? _observer;
 
     /// <summary>The consumer's member id in its group, or null when it has not subscribed (or is rejoining).</summary>
     public string? MemberId
@@ -53,6 +58,10 @@ public sealed partial class Consumer
         }
 
         _topics = [.. topics];
+
+        // The runtime holds the local object weakly: the field keeps it alive as long as the consumer.
+        _notices ??= new RebalanceNotices(this);
+        _observer ??= _grainFactory.CreateObjectReference<IConsumerGroupObserver>(_notices);
         var joined = await JoinAsync().WaitAsync(cancellationToken);
         _heartbeatStop = new CancellationTokenSource();
         _heartbeatLoop = HeartbeatLoopAsync(joined.HeartbeatInterval, _heartbeatStop.Token);
@@ -73,7 +82,7 @@ public sealed partial class Consumer
 
     private async Task<GroupAssignment> JoinAsync()
     {
-        var joined = await Group.JoinAsync(new JoinGroupRequest(null, Options.GroupInstanceId, _topics, Options.SessionTimeout, Options.Assignor));
+        var joined = await Group.JoinAsync(new JoinGroupRequest(null, Options.GroupInstanceId, _topics, Options.SessionTimeout, Options.Assignor, _observer));
         lock (_groupLock)
         {
             _memberId = joined.MemberId;
@@ -286,8 +295,9 @@ public sealed partial class Consumer
         lock (_groupLock)
         {
             _applied = latest;
-            _heartbeatNow.TrySetResult();
         }
+
+        HeartbeatNow();
     }
 
     private Task CommitAsMemberAsync(ImmutableArray<TopicPartitionOffset> offsets)
@@ -325,14 +335,28 @@ public sealed partial class Consumer
 
     private async Task StopMembershipAsync()
     {
-        if (_heartbeatStop is not { } stop)
+        if (_heartbeatStop is { } stop)
         {
-            return;
+            await stop.CancelAsync();
+            await _heartbeatLoop!.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            stop.Dispose();
         }
 
-        await stop.CancelAsync();
-        await _heartbeatLoop!.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        stop.Dispose();
+        // Notices that still come (to a static member, which stays in the group) are dropped by the client runtime.
+        if (_observer is { } observer)
+        {
+            _grainFactory.DeleteObjectReference<IConsumerGroupObserver>(observer);
+            _observer = null;
+        }
+    }
+
+    /// <summary>Sends a heartbeat now (when the loop is waiting; right after the one in flight otherwise).</summary>
+    private void HeartbeatNow()
+    {
+        lock (_groupLock)
+        {
+            _heartbeatNow.TrySetResult();
+        }
     }
 
     /// <summary>
@@ -377,6 +401,16 @@ public sealed partial class Consumer
             {
                 // Fenced or gone already: the group has no place of ours to free.
             }
+        }
+    }
+
+    /// <summary>The member's observer: the group's notices only hurry the next heartbeat, whose answer is what counts.</summary>
+    private sealed class RebalanceNotices(Consumer consumer) : IConsumerGroupObserver
+    {
+        public Task AssignmentChangedAsync()
+        {
+            consumer.HeartbeatNow();
+            return Task.CompletedTask;
         }
     }
 }

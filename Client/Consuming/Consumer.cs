@@ -68,13 +68,16 @@ public sealed partial class Consumer : IAsyncDisposable
         var committed = Options.GroupId is null
             ? []
             : (await Group.FetchOffsetsAsync(added).WaitAsync(cancellationToken)).ToDictionary(o => o.TopicPartition, o => o.Offset);
-        var fetchers = new List<PartitionFetcher>(added.Length);
-        foreach (var partition in added)
+        var fetchers = added.Select(p => new PartitionFetcher(p, _grainFactory.GetGrain<IPartitionGrain>(p.ToString()))).ToList();
+
+        // The partitions without a committed offset look theirs up at once, not one after another: a member that joins
+        // a new group asks for every partition it gets, and starts reading only when all are answered.
+        var starts = await Task.WhenAll(fetchers.Select(f => committed.TryGetValue(f.TopicPartition, out var offset)
+            ? Task.FromResult(offset)
+            : ResetOffsetAsync(f, cancellationToken)));
+        foreach (var (fetcher, start) in fetchers.Zip(starts))
         {
-            var fetcher = new PartitionFetcher(partition, _grainFactory.GetGrain<IPartitionGrain>(partition.ToString()));
-            var start = committed.TryGetValue(partition, out var offset) ? offset : await ResetOffsetAsync(fetcher, cancellationToken);
             fetcher.SeekTo(start);
-            fetchers.Add(fetcher);
         }
 
         // All or nothing: a cancelled call adds no partition, so none is read (or revoked) without being announced.

@@ -14,6 +14,9 @@ internal sealed class GroupMember(string id, string? instanceId)
 
     public TimeSpan SessionTimeout { get; set; }
 
+    /// <summary>Where the member hears that it should heartbeat now, or null: it learns at its next heartbeat only.</summary>
+    public IConsumerGroupObserver? Observer { get; set; }
+
     /// <summary>When the member last joined or heartbeated (a <see cref="TimeProvider"/> timestamp).</summary>
     public long LastSeen { get; set; }
 

@@ -30,11 +30,20 @@ public sealed class BrokerOptions
     public QueueOptions Queues { get; set; } = new();
 
     /// <summary>
-    /// How often consumer group members heartbeat (at most a third of a member's session timeout). A member learns of a
-    /// rebalance from its next heartbeat, so this bounds how long a joining member waits for an owner to give up its
-    /// partitions; a heartbeat is one small grain call. Default: 00:00:01.
+    /// How often consumer group members heartbeat (at most a third of a member's session timeout; a tenth of that while
+    /// partitions move). The group tells members to heartbeat at once when a rebalance needs them, but that notice is
+    /// best effort: a member that misses it learns of the rebalance at its next heartbeat, so this bounds how long a lost
+    /// notice delays a rebalance. A heartbeat is one small grain call. Default: 00:00:01.
     /// </summary>
     public TimeSpan GroupHeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long a consumer group without members waits after its first member joined before it assigns partitions
+    /// (Kafka's <c>group.initial.rebalance.delay.ms</c>): members that join meanwhile share the first assignment, instead
+    /// of each taking partitions from the members before it (which costs the owner a commit, and the partition a pause
+    /// and a refetch). A group's first member, alone, starts this much later. 0 assigns at once. Default: 00:00:00.050.
+    /// </summary>
+    public TimeSpan GroupInitialRebalanceDelay { get; set; } = TimeSpan.FromMilliseconds(50);
 }
 
 /// <summary>Fails the silo's start when <see cref="BrokerOptions"/> are out of range.</summary>
@@ -73,6 +82,11 @@ public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
         if (options.GroupHeartbeatInterval <= TimeSpan.Zero)
         {
             failures.Add("Broker:GroupHeartbeatInterval must be positive.");
+        }
+
+        if (options.GroupInitialRebalanceDelay < TimeSpan.Zero || options.GroupInitialRebalanceDelay > TimeSpan.FromMinutes(5))
+        {
+            failures.Add("Broker:GroupInitialRebalanceDelay must be between 0 and 5 minutes.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

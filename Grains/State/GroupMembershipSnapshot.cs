@@ -56,4 +56,8 @@ public sealed class GroupMemberSnapshot
 
     [Id(6)]
     public List<string> Owned { get; set; } = [];
+
+    /// <summary>The grain id of the member's observer (<see cref="GrainId.ToString"/>), or null for none.</summary>
+    [Id(7)]
+    public string? Observer { get; set; }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using OrleansBroker.Grains;
 
 namespace OrleansBroker;
 
@@ -11,6 +12,10 @@ namespace OrleansBroker;
 /// <param name="Topics">The topics the member subscribes to.</param>
 /// <param name="SessionTimeout">How long the member may go without a heartbeat before the group removes it.</param>
 /// <param name="Assignor">The assignor the member asks for; all members of a group must ask for the same one.</param>
+/// <param name="Observer">
+/// Where the group tells the member to heartbeat at once, when a rebalance starts or partitions of its target are freed;
+/// or null, and the member learns of both at its next heartbeat only.
+/// </param>
 [GenerateSerializer, Immutable]
 [Alias("broker.JoinGroupRequest")]
 public sealed record JoinGroupRequest(
@@ -18,7 +23,8 @@ public sealed record JoinGroupRequest(
     [property: Id(1)] string? GroupInstanceId,
     [property: Id(2)] ImmutableArray<string> Topics,
     [property: Id(3)] TimeSpan SessionTimeout,
-    [property: Id(4)] PartitionAssignor Assignor);
+    [property: Id(4)] PartitionAssignor Assignor,
+    [property: Id(5)] IConsumerGroupObserver? Observer = null);
 
 /// <summary>A member's view of the group: its id, the group's generation and the partitions it may own now.</summary>
 /// <param name="MemberId">The member's id, to send with every later call.</param>

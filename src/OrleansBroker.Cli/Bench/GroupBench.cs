@@ -5,7 +5,12 @@ using OrleansBroker.Client.Consuming;
 
 namespace OrleansBroker.Cli.Bench;
 
-/// <summary><c>bench group</c>: several consumers of one new consumer group read the topic from the beginning; reports their total throughput.</summary>
+/// <summary>
+/// <c>bench group</c>: several consumers of one new consumer group join one after another, each reading as soon as it
+/// has joined, as separate processes would, and read the topic from the beginning; reports their total throughput from
+/// the first join on (the group's rebalances included) and how long the rebalances took until every member had
+/// partitions.
+/// </summary>
 internal static class GroupBench
 {
     public static async Task<int> RunAsync(BrokerClient client, BenchSettings settings, CancellationToken cancellationToken)
@@ -19,23 +24,32 @@ internal static class GroupBench
 
         // A new group has no committed offsets, so every member starts at the beginning of the partitions it gets.
         var group = $"bench-{Guid.NewGuid():N}";
-        var consumers = new Consumer[settings.Consumers];
-        for (var i = 0; i < consumers.Length; i++)
-        {
-            consumers[i] = client.CreateConsumer(new ConsumerOptions { GroupId = group, AutoOffsetReset = AutoOffsetReset.Earliest });
-            await consumers[i].SubscribeAsync([settings.Topic], cancellationToken);
-        }
-
+        var consumers = new List<Consumer>(settings.Consumers);
+        var loops = new List<Task>(settings.Consumers);
+        var rebalance = new RebalanceClock(Math.Min(settings.Consumers, settings.Partitions));
         var count = 0L;
-        var started = Stopwatch.GetTimestamp();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         await using (ProgressDisplay.Start("group", () => Volatile.Read(ref count), settings.RecordSize))
         {
             stop.CancelAfter(BenchSettings.IdleTimeout);
-            await Task.WhenAll(consumers.Select(consumer => Task.Run(() => ConsumeAsync(consumer), CancellationToken.None)));
+            for (var i = 0; i < settings.Consumers; i++)
+            {
+                var member = i;
+                var consumer = client.CreateConsumer(new ConsumerOptions
+                {
+                    GroupId = group,
+                    AutoOffsetReset = AutoOffsetReset.Earliest,
+                    PartitionsAssigned = _ => rebalance.AssignedAsync(member),
+                });
+                consumers.Add(consumer);
+                await consumer.SubscribeAsync([settings.Topic], cancellationToken);
+                loops.Add(Task.Run(() => ConsumeAsync(consumer), CancellationToken.None));
+            }
+
+            await Task.WhenAll(loops);
         }
 
-        var elapsed = Stopwatch.GetElapsedTime(started);
+        var elapsed = rebalance.Elapsed;
         var read = Volatile.Read(ref count);
         if (read < target)
         {
@@ -47,8 +61,19 @@ internal static class GroupBench
             await consumer.DisposeAsync();
         }
 
-        await BenchReport.WriteAsync(
-            "group", settings, read, elapsed, latency: null, string.Create(CultureInfo.InvariantCulture, $"consumers={settings.Consumers} group={group}"));
+        var fields = string.Create(CultureInfo.InvariantCulture, $"consumers={settings.Consumers} group={group} members_assigned={rebalance.MembersAssigned}");
+        if (rebalance.Completed is { } completed)
+        {
+            await Console.Out.WriteLineAsync(string.Create(
+                CultureInfo.InvariantCulture, $"group: every member had partitions {completed.TotalSeconds:F3} s after the first join"));
+            fields += string.Create(CultureInfo.InvariantCulture, $" rebalance_s={completed.TotalSeconds:F3}");
+        }
+        else
+        {
+            await Console.Out.WriteLineAsync("group: the records were read before every member had partitions");
+        }
+
+        await BenchReport.WriteAsync("group", settings, read, elapsed, latency: null, fields);
         return read >= target ? ExitCodes.Success : ExitCodes.Failure;
 
         async Task ConsumeAsync(Consumer consumer)
@@ -60,6 +85,7 @@ internal static class GroupBench
                     var consumed = Interlocked.Increment(ref count);
                     if (consumed >= target)
                     {
+                        rebalance.Finished();
                         await stop.CancelAsync();
                         break;
                     }
@@ -74,6 +100,61 @@ internal static class GroupBench
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 // The target was reached by the group, or the idle timeout or Ctrl+C ended the run.
+            }
+        }
+    }
+
+    /// <summary>Times the run from the first join, and the rebalances until <c>expected</c> members were each given partitions.</summary>
+    private sealed class RebalanceClock(int expected)
+    {
+        private readonly Lock _lock = new();
+        private readonly HashSet<int> _assigned = [];
+        private readonly long _started = Stopwatch.GetTimestamp();
+        private long _finished;
+
+        public TimeSpan? Completed { get; private set; }
+
+        public int MembersAssigned
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return _assigned.Count;
+                }
+            }
+        }
+
+        /// <summary>From the first join to the last record, or to now when the run stopped short.</summary>
+        public TimeSpan Elapsed
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return Stopwatch.GetElapsedTime(_started, _finished != 0 ? _finished : Stopwatch.GetTimestamp());
+                }
+            }
+        }
+
+        public Task AssignedAsync(int member)
+        {
+            lock (_lock)
+            {
+                if (_assigned.Add(member) && _assigned.Count == expected && _finished == 0)
+                {
+                    Completed = Stopwatch.GetElapsedTime(_started);
+                }
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public void Finished()
+        {
+            lock (_lock)
+            {
+                _finished = Stopwatch.GetTimestamp();
             }
         }
     }

@@ -6,18 +6,18 @@ namespace OrleansBroker.Grains.Tests.Groups;
 [Collection(GroupClusterDefinition.Name)]
 public sealed class ConsumerGroupProtocolTests(GroupClusterFixture fixture)
 {
-    private static readonly TimeSpan Session = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Session = PlayedMember.Session;
 
     [Fact]
     public async Task Each_partition_has_at_most_one_owner_in_every_step_while_members_join_and_leave()
     {
         var (group, topic) = await NewGroupAsync(partitions: 6);
-        var a = await Member.JoinAsync(group, topic);
+        var a = await PlayedMember.JoinAsync(group, topic);
         await AssertExclusiveAsync(group, a);
         Assert.Equal(6, a.Owned.Count);
 
-        var b = await Member.JoinAsync(group, topic);
-        var c = await Member.JoinAsync(group, topic);
+        var b = await PlayedMember.JoinAsync(group, topic);
+        var c = await PlayedMember.JoinAsync(group, topic);
         await SettleAsync(group, a, b, c);
         Assert.Equal([2, 2, 2], new[] { a.Owned.Count, b.Owned.Count, c.Owned.Count });
 
@@ -33,9 +33,9 @@ public sealed class ConsumerGroupProtocolTests(GroupClusterFixture fixture)
     public async Task A_member_that_stops_heartbeating_loses_its_partitions_after_the_session_timeout()
     {
         var (group, topic) = await NewGroupAsync(partitions: 6);
-        var a = await Member.JoinAsync(group, topic);
-        var b = await Member.JoinAsync(group, topic);
-        var c = await Member.JoinAsync(group, topic);
+        var a = await PlayedMember.JoinAsync(group, topic);
+        var b = await PlayedMember.JoinAsync(group, topic);
+        var c = await PlayedMember.JoinAsync(group, topic);
         await SettleAsync(group, a, b, c);
         var lost = c.Owned.ToHashSet();
 
@@ -60,10 +60,10 @@ public sealed class ConsumerGroupProtocolTests(GroupClusterFixture fixture)
     public async Task Commits_from_an_unknown_member_a_stale_generation_or_for_another_members_partition_are_rejected_and_change_nothing()
     {
         var (group, topic) = await NewGroupAsync(partitions: 2);
-        var a = await Member.JoinAsync(group, topic);
+        var a = await PlayedMember.JoinAsync(group, topic);
         var mine = a.Owned.First();
         await group.CommitOffsetsAsync(a.Id, a.Generation, [new TopicPartitionOffset(mine, 5)]);
-        var b = await Member.JoinAsync(group, topic);
+        var b = await PlayedMember.JoinAsync(group, topic);
         await SettleAsync(group, a, b);
         var theirs = b.Owned.Single();
         var staleGeneration = a.Generation - 1;
@@ -82,7 +82,7 @@ public sealed class ConsumerGroupProtocolTests(GroupClusterFixture fixture)
     {
         var (group, topic) = await NewGroupAsync(partitions: 1);
         var partition = new TopicPartition(topic, 0);
-        var a = await Member.JoinAsync(group, topic);
+        var a = await PlayedMember.JoinAsync(group, topic);
 
         await group.CommitOffsetsAsync(a.Id, a.Generation, [new TopicPartitionOffset(partition, 7)]);
         await group.CommitOffsetsAsync(a.Id, a.Generation, [new TopicPartitionOffset(partition, 3)]);
@@ -100,7 +100,7 @@ public sealed class ConsumerGroupProtocolTests(GroupClusterFixture fixture)
     {
         var (group, topic) = await NewGroupAsync(partitions: 1);
         var partition = new TopicPartition(topic, 0);
-        var a = await Member.JoinAsync(group, topic);
+        var a = await PlayedMember.JoinAsync(group, topic);
 
         await Assert.ThrowsAsync<NonEmptyGroupException>(() => group.ResetOffsetsAsync([new TopicPartitionOffset(partition, 1)]));
         Assert.Empty(await group.FetchOffsetsAsync([partition]));
@@ -113,18 +113,42 @@ public sealed class ConsumerGroupProtocolTests(GroupClusterFixture fixture)
     public async Task A_static_member_that_rejoins_keeps_its_assignment_without_a_rebalance_and_its_old_id_is_fenced()
     {
         var (group, topic) = await NewGroupAsync(partitions: 4);
-        var a = await Member.JoinAsync(group, topic, instanceId: "instance-a");
-        var b = await Member.JoinAsync(group, topic);
+        var a = await PlayedMember.JoinAsync(group, topic, instanceId: "instance-a");
+        var b = await PlayedMember.JoinAsync(group, topic);
         await SettleAsync(group, a, b);
         var generation = (await group.DescribeAsync()).Generation;
 
-        var restarted = await Member.JoinAsync(group, topic, instanceId: "instance-a");
+        var restarted = await PlayedMember.JoinAsync(group, topic, instanceId: "instance-a");
 
         Assert.Equal(generation, restarted.Generation);
         Assert.Equal(a.Owned.Order(Comparer).ToList(), restarted.Owned.Order(Comparer).ToList());
         await Assert.ThrowsAsync<FencedInstanceIdException>(() => a.HeartbeatAsync());
         await Assert.ThrowsAsync<FencedInstanceIdException>(() => group.CommitOffsetsAsync(a.Id, generation, [new TopicPartitionOffset(a.Owned.First(), 1)]));
         Assert.Equal(generation, (await group.DescribeAsync()).Generation);
+    }
+
+    [Fact]
+    public async Task The_group_tells_the_other_members_when_a_rebalance_starts_and_a_waiting_member_when_its_partitions_are_freed()
+    {
+        var (group, topic) = await NewGroupAsync(partitions: 6);
+        var a = await PlayedMember.JoinAsync(group, topic, notices: new GroupNotices(fixture.Cluster.Client));
+        var aHeard = a.Notices!.NextAsync();
+        var b = await PlayedMember.JoinAsync(group, topic, notices: new GroupNotices(fixture.Cluster.Client));
+        await aHeard.WaitAsync(Patience.Records, TestContext.Current.CancellationToken);
+
+        // a learns its smaller assignment, then reports the partitions it gave up: b, which waits for them, is told.
+        var bHeard = b.Notices!.NextAsync();
+        await a.HeartbeatAsync();
+        var heardBeforeRelease = b.Notices.Count;
+        await a.HeartbeatAsync();
+        await bHeard.WaitAsync(Patience.Records, TestContext.Current.CancellationToken);
+        await b.HeartbeatAsync();
+
+        Assert.Equal(0, heardBeforeRelease);
+        Assert.Equal(1, a.Notices.Count);
+        Assert.Equal([3, 3], new[] { a.Owned.Count, b.Owned.Count });
+        a.Notices.Dispose();
+        b.Notices.Dispose();
     }
 
     private static readonly Comparer<TopicPartition> Comparer = Comparer<TopicPartition>.Create((x, y) => x.Partition.CompareTo(y.Partition));
@@ -137,7 +161,7 @@ public sealed class ConsumerGroupProtocolTests(GroupClusterFixture fixture)
     }
 
     /// <summary>Heartbeats every member until the group is stable, checking after every step that no partition has two owners.</summary>
-    private static async Task SettleAsync(IConsumerGroupGrain group, params Member[] members)
+    private static async Task SettleAsync(IConsumerGroupGrain group, params PlayedMember[] members)
     {
         for (var round = 0; round < 10; round++)
         {
@@ -158,7 +182,7 @@ public sealed class ConsumerGroupProtocolTests(GroupClusterFixture fixture)
         Assert.Fail("The group did not settle in 10 rounds of heartbeats.");
     }
 
-    private static async Task AssertExclusiveAsync(IConsumerGroupGrain group, params Member[] members)
+    private static async Task AssertExclusiveAsync(IConsumerGroupGrain group, params PlayedMember[] members)
     {
         var owners = members.SelectMany(m => m.Owned.Select(p => (Partition: p, m.Id))).ToList();
         Assert.Equal(owners.Count, owners.Select(o => o.Partition).Distinct().Count());
@@ -169,22 +193,5 @@ public sealed class ConsumerGroupProtocolTests(GroupClusterFixture fixture)
         {
             Assert.Contains(partition, described.Members.Single(m => m.MemberId == id).Assignment);
         }
-    }
-
-    /// <summary>A member played by the test: it applies each assignment at once and reports it in its next heartbeat.</summary>
-    private sealed class Member(IConsumerGroupGrain group, GroupAssignment joined)
-    {
-        private GroupAssignment _current = joined;
-
-        public string Id => _current.MemberId;
-
-        public int Generation => _current.Generation;
-
-        public HashSet<TopicPartition> Owned => [.. _current.Assignment];
-
-        public static async Task<Member> JoinAsync(IConsumerGroupGrain group, string topic, string? instanceId = null) =>
-            new(group, await group.JoinAsync(new JoinGroupRequest(null, instanceId, [topic], Session, PartitionAssignor.Sticky)));
-
-        public async Task HeartbeatAsync() => _current = await group.HeartbeatAsync(Id, Generation, [.. _current.Assignment]);
     }
 }

@@ -1,19 +1,25 @@
+using System.Collections.Immutable;
 using System.Reflection;
 
 namespace OrleansBroker.Grains.Tests.Groups;
 
 /// <summary>
 /// One client's view of the cluster whose calls to consumer groups can be cut, as a crashed or partitioned process
-/// stops making them; and barriers for "a heartbeat sent after now has completed" and "a call made after now was cut".
+/// stops making them, and whose observers can be made unreachable; and barriers for "a heartbeat sent after now has
+/// completed" and "a call made after now was cut".
 /// </summary>
 public class CuttableGroupConnection : DispatchProxy
 {
     private readonly Lock _lock = new();
-    private readonly List<TaskCompletionSource> _heartbeatWaiters = [];
+    private readonly List<(int? Owning, TaskCompletionSource Done)> _heartbeatWaiters = [];
     private readonly List<(string Method, TaskCompletionSource Done)> _cutWaiters = [];
+    private readonly HashSet<IConsumerGroupObserver> _forgotten = [];
     private IGrainFactory _factory = null!;
 
     public bool IsCut { get; set; }
+
+    /// <summary>Observer references created from now on lead nowhere: the client forgets their objects at once.</summary>
+    public bool ObserversUnreachable { get; set; }
 
     public IGrainFactory GrainFactory { get; private set; } = null!;
 
@@ -26,13 +32,16 @@ public class CuttableGroupConnection : DispatchProxy
         return connection;
     }
 
-    /// <summary>Completes when a heartbeat that starts after this call has been answered.</summary>
-    public Task NextHeartbeatAsync()
+    /// <summary>
+    /// Completes when a heartbeat that starts after this call has been answered; with <paramref name="owning"/>, only a
+    /// heartbeat that reports that many owned partitions counts.
+    /// </summary>
+    public Task NextHeartbeatAsync(int? owning = null)
     {
         var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_lock)
         {
-            _heartbeatWaiters.Add(waiter);
+            _heartbeatWaiters.Add((owning, waiter));
         }
 
         return waiter.Task;
@@ -52,7 +61,19 @@ public class CuttableGroupConnection : DispatchProxy
 
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
-        var result = targetMethod!.Invoke(_factory, args);
+        if (targetMethod!.Name == nameof(IGrainFactory.DeleteObjectReference) && args![0] is IConsumerGroupObserver forgotten && _forgotten.Contains(forgotten))
+        {
+            return null;
+        }
+
+        var result = targetMethod.Invoke(_factory, args);
+        if (ObserversUnreachable && result is IConsumerGroupObserver observer)
+        {
+            // The reference stays valid, so the group keeps calling it; the client runtime drops what arrives.
+            _factory.DeleteObjectReference<IConsumerGroupObserver>(observer);
+            _forgotten.Add(observer);
+        }
+
         return result is IConsumerGroupGrain group ? CuttableGroupGrain.Wrap(group, this) : result;
     }
 
@@ -68,17 +89,17 @@ public class CuttableGroupConnection : DispatchProxy
         waiters.ForEach(w => w.Done.TrySetResult());
     }
 
-    private async Task<GroupAssignment> ObserveHeartbeatAsync(Task<GroupAssignment> heartbeat)
+    private async Task<GroupAssignment> ObserveHeartbeatAsync(Task<GroupAssignment> heartbeat, int owned)
     {
-        List<TaskCompletionSource> waiters;
+        List<(int? Owning, TaskCompletionSource Done)> waiters;
         lock (_lock)
         {
-            waiters = [.. _heartbeatWaiters];
-            _heartbeatWaiters.Clear();
+            waiters = _heartbeatWaiters.FindAll(w => w.Owning is null || w.Owning == owned);
+            _heartbeatWaiters.RemoveAll(w => w.Owning is null || w.Owning == owned);
         }
 
         var response = await heartbeat;
-        waiters.ForEach(w => w.TrySetResult());
+        waiters.ForEach(w => w.Done.TrySetResult());
         return response;
     }
 
@@ -112,7 +133,7 @@ public class CuttableGroupConnection : DispatchProxy
 
             var result = targetMethod!.Invoke(_grain, args);
             return targetMethod.Name == nameof(IConsumerGroupGrain.HeartbeatAsync)
-                ? _connection.ObserveHeartbeatAsync((Task<GroupAssignment>)result!)
+                ? _connection.ObserveHeartbeatAsync((Task<GroupAssignment>)result!, ((ImmutableArray<TopicPartition>)args![2]!).Length)
                 : result;
         }
     }

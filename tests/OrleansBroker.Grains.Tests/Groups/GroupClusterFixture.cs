@@ -21,7 +21,13 @@ public sealed class GroupClusterFixture : BrokerCluster
         builder.ConfigureSilo((_, silo) =>
         {
             silo.Services.AddSingleton<TimeProvider>(Clock);
-            silo.Services.Configure<Options.BrokerOptions>(o => o.GroupHeartbeatInterval = HeartbeatInterval);
+            silo.Services.Configure<Options.BrokerOptions>(o =>
+            {
+                o.GroupHeartbeatInterval = HeartbeatInterval;
+
+                // The fake clock drives the groups' timers too: a delay would hold every new group until a test moves it.
+                o.GroupInitialRebalanceDelay = TimeSpan.Zero;
+            });
         });
 
     public IConsumerGroupGrain Group(string groupId) => Cluster.Client.GetGrain<IConsumerGroupGrain>(groupId);

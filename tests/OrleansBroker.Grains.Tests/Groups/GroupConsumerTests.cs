@@ -1,7 +1,4 @@
-using System.Globalization;
-using System.Text;
 using Orleans.Core.Internal;
-using OrleansBroker.Client;
 using OrleansBroker.Client.Consuming;
 using OrleansBroker.Grains.Tests.Cluster;
 
@@ -19,7 +16,7 @@ public sealed class GroupConsumerTests(GroupClusterFixture fixture)
     {
         var topic = await NewTopicAsync();
         var group = GroupClusterFixture.NewGroup();
-        var tracker = new Tracker();
+        var tracker = new OwnershipTracker();
         var committed = new List<IReadOnlyDictionary<TopicPartition, long>>();
         await ProduceAsync(topic, 0, 600);
         var a = await StartAsync("a", topic, group, tracker);
@@ -73,8 +70,8 @@ public sealed class GroupConsumerTests(GroupClusterFixture fixture)
     {
         var topic = await NewTopicAsync();
         await ProduceAsync(topic, 0, 300);
-        var first = new Tracker();
-        var second = new Tracker();
+        var first = new OwnershipTracker();
+        var second = new OwnershipTracker();
         var members = new[]
         {
             await StartAsync("1a", topic, "first-" + topic, first),
@@ -100,7 +97,7 @@ public sealed class GroupConsumerTests(GroupClusterFixture fixture)
     {
         var topic = await NewTopicAsync();
         var group = GroupClusterFixture.NewGroup();
-        var tracker = new Tracker();
+        var tracker = new OwnershipTracker();
         var member = await StartAsync("a", topic, group, tracker);
         await ProduceAsync(topic, 0, 300);
         await tracker.SeenAsync(300);
@@ -123,7 +120,7 @@ public sealed class GroupConsumerTests(GroupClusterFixture fixture)
     {
         var topic = await NewTopicAsync();
         var group = GroupClusterFixture.NewGroup();
-        var tracker = new Tracker();
+        var tracker = new OwnershipTracker();
         var a = await StartAsync("a", topic, group, tracker);
         var b = await StartAsync("b", topic, group, tracker);
         await ProduceAsync(topic, 0, 300);
@@ -149,7 +146,7 @@ public sealed class GroupConsumerTests(GroupClusterFixture fixture)
     {
         var topic = await NewTopicAsync();
         var group = GroupClusterFixture.NewGroup();
-        var member = await StartAsync("a", topic, group, new Tracker());
+        var member = await StartAsync("a", topic, group, new OwnershipTracker());
         member.Connection.IsCut = true;
 
         await fixture.Group(group).Cast<IGrainManagementExtension>().DeactivateOnIdle(TestContext.Current.CancellationToken);
@@ -162,6 +159,31 @@ public sealed class GroupConsumerTests(GroupClusterFixture fixture)
         Assert.Null((await fixture.ReadGroupStateAsync(group)).Membership);
     }
 
+    [Fact]
+    public async Task A_member_the_group_cannot_notify_still_gives_up_partitions_at_its_heartbeats()
+    {
+        var topic = await NewTopicAsync();
+        var group = GroupClusterFixture.NewGroup();
+        var tracker = new OwnershipTracker();
+        await ProduceAsync(topic, 0, 600);
+        var a = await StartAsync("a", topic, group, tracker, connection => connection.ObserversUnreachable = true);
+        await tracker.SeenAsync(600);
+
+        // a owns every partition, and hears of the rebalances only from the answers to its heartbeats.
+        var b = await StartAsync("b", topic, group, tracker);
+        var c = await StartAsync("c", topic, group, tracker);
+        await tracker.SharedAsync(2, "a", "b", "c");
+        await ProduceAsync(topic, 600, 600);
+        await tracker.SeenAsync(1200);
+        foreach (var member in new[] { a, b, c })
+        {
+            await member.StopAsync(leave: true);
+        }
+
+        Assert.True(tracker.Violations.Count == 0, string.Join("\n", tracker.Violations));
+        Assert.All(await CommittedAsync(group, topic), o => Assert.Equal(200, o.Value));
+    }
+
     private async Task<string> NewTopicAsync()
     {
         var topic = BrokerClusterFixture.NewTopic();
@@ -169,169 +191,12 @@ public sealed class GroupConsumerTests(GroupClusterFixture fixture)
         return topic;
     }
 
-    private async Task ProduceAsync(string topic, int from, int count)
-    {
-        await using var producer = fixture.Broker.CreateProducer();
-        await Task.WhenAll(Enumerable.Range(from, count).Select(i => producer.ProduceAsync(
-            new TopicPartition(topic, i % Partitions), null, Encoding.UTF8.GetBytes(i.ToString(CultureInfo.InvariantCulture))).AsTask()));
-    }
+    private Task ProduceAsync(string topic, int from, int count) => GroupTestData.ProduceAsync(fixture.Broker, topic, Partitions, from, count);
 
     private async Task<IReadOnlyDictionary<TopicPartition, long>> CommittedAsync(string group, string topic) =>
         (await fixture.Broker.Admin.ListCommittedOffsetsAsync(group, Enumerable.Range(0, Partitions).Select(p => new TopicPartition(topic, p))))
             .ToDictionary(o => o.TopicPartition, o => o.Offset);
 
-    private async Task<RunningMember> StartAsync(string name, string topic, string group, Tracker tracker)
-    {
-        var connection = CuttableGroupConnection.Create(fixture.Cluster.Client);
-        var consumer = new BrokerClient(connection.GrainFactory).CreateConsumer(new ConsumerOptions
-        {
-            GroupId = group,
-            SessionTimeout = Session,
-            AutoCommitInterval = TimeSpan.FromMilliseconds(20),
-            MaxWait = TimeSpan.FromMilliseconds(200),
-            PartitionsAssigned = partitions => tracker.AssignedAsync(name, partitions),
-            PartitionsRevoked = partitions => tracker.RevokedAsync(name, partitions),
-            PartitionsLost = partitions => tracker.RevokedAsync(name, partitions),
-        });
-        await consumer.SubscribeAsync([topic], TestContext.Current.CancellationToken);
-        var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        var loop = Task.Run(async () =>
-        {
-            try
-            {
-                await foreach (var record in consumer.ConsumeAsync(stop.Token))
-                {
-                    tracker.Processed(name, record.TopicPartition, record.Offset);
-                }
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                // Stopped by the test.
-            }
-        }, TestContext.Current.CancellationToken);
-        return new RunningMember(consumer, connection, stop, loop);
-    }
-
-    private sealed class RunningMember(Consumer consumer, CuttableGroupConnection connection, CancellationTokenSource stop, Task loop)
-    {
-        public string MemberId { get; } = consumer.MemberId!;
-
-        public CuttableGroupConnection Connection => connection;
-
-        public async Task StopAsync(bool leave)
-        {
-            connection.IsCut = !leave;
-            await stop.CancelAsync();
-            await loop.WaitAsync(Patience.Records);
-            stop.Dispose();
-            if (leave)
-            {
-                await consumer.DisposeAsync().AsTask().WaitAsync(Patience.Records);
-            }
-            else
-            {
-                // A crashed member cannot reach its group; disposing only ends its (cut) heartbeat loop.
-                await Assert.ThrowsAnyAsync<TimeoutException>(async () => await consumer.DisposeAsync());
-            }
-        }
-    }
-
-    /// <summary>Who owns each partition, by the callbacks; every processed record; and every breach of exclusive ownership.</summary>
-    private sealed class Tracker
-    {
-        private readonly Lock _lock = new();
-        private readonly Dictionary<TopicPartition, string> _owners = [];
-        private readonly HashSet<(int Partition, long Offset)> _seen = [];
-        private readonly List<(int Count, TaskCompletionSource Done)> _waiters = [];
-
-        public List<string> Violations { get; } = [];
-
-        public IReadOnlyCollection<(int Partition, long Offset)> Seen
-        {
-            get
-            {
-                lock (_lock)
-                {
-                    return [.. _seen];
-                }
-            }
-        }
-
-        public Task AssignedAsync(string member, IReadOnlyCollection<TopicPartition> partitions)
-        {
-            lock (_lock)
-            {
-                foreach (var partition in partitions)
-                {
-                    if (!_owners.TryAdd(partition, member))
-                    {
-                        Violations.Add($"{member} was given {partition} while {_owners[partition]} owned it");
-                    }
-                }
-            }
-
-            return Task.CompletedTask;
-        }
-
-        /// <summary>A crashed member processes nothing more: what it owned is free, whether or not its revoke callback ran.</summary>
-        public void Crashed(string member)
-        {
-            lock (_lock)
-            {
-                foreach (var partition in _owners.Where(o => o.Value == member).Select(o => o.Key).ToList())
-                {
-                    _owners.Remove(partition);
-                }
-            }
-        }
-
-        public Task RevokedAsync(string member, IReadOnlyCollection<TopicPartition> partitions)
-        {
-            lock (_lock)
-            {
-                foreach (var partition in partitions)
-                {
-                    if (!_owners.Remove(partition, out var owner) || owner != member)
-                    {
-                        Violations.Add($"{member} gave up {partition}, which it did not own");
-                    }
-                }
-            }
-
-            return Task.CompletedTask;
-        }
-
-        public void Processed(string member, TopicPartition partition, long offset)
-        {
-            lock (_lock)
-            {
-                if (!_owners.TryGetValue(partition, out var owner) || owner != member)
-                {
-                    Violations.Add($"{member} processed {partition}@{offset} without owning it");
-                }
-
-                _seen.Add((partition.Partition, offset));
-                foreach (var waiter in _waiters.Where(w => _seen.Count >= w.Count))
-                {
-                    waiter.Done.TrySetResult();
-                }
-            }
-        }
-
-        public Task SeenAsync(int count)
-        {
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            lock (_lock)
-            {
-                if (_seen.Count >= count)
-                {
-                    return Task.CompletedTask;
-                }
-
-                _waiters.Add((count, done));
-            }
-
-            return done.Task.WaitAsync(Patience.Records, TestContext.Current.CancellationToken);
-        }
-    }
+    private Task<RunningMember> StartAsync(string name, string topic, string group, OwnershipTracker tracker, Action<CuttableGroupConnection>? configure = null) =>
+        RunningMember.StartAsync(fixture.Cluster.Client, name, topic, group, tracker, Session, configure);
 }
