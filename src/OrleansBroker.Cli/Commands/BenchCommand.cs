@@ -34,8 +34,9 @@ internal static class BenchCommand
             ConsumeBench.RunAsync));
         bench.Subcommands.Add(CreateBench(
             "group",
-            "--consumers consumers in one new consumer group (one process) read --records records from the beginning (run 'bench produce' first); "
-            + "reports their total throughput.",
+            "--consumers consumers in one new consumer group (one process) join one after another and read --records records from the "
+            + "beginning (run 'bench produce' first); reports their total throughput from the first join, and the time until every member "
+            + "had partitions (rebalance_s).",
             GroupBench.RunAsync));
         bench.Subcommands.Add(CreateBench(
             "e2e",
