@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace OrleansBroker.EndToEnd.Tests;
 
@@ -33,6 +34,15 @@ internal static class Obroker
             process.Kill(entireProcessTree: true);
             throw new TimeoutException($"obroker {string.Join(' ', args)} did not exit within {RunTimeout}.");
         }
+    }
+
+    /// <summary>A new topic named after <paramref name="prefix"/> with <paramref name="records"/> records from <c>bench produce</c>, for a reading bench.</summary>
+    public static async Task<string> BenchTopicAsync(string broker, string prefix, int records, int partitions)
+    {
+        var topic = $"{prefix}-{Guid.NewGuid():N}";
+        var produce = await RunAsync(broker, "bench", "produce", topic, "--records", records.ToString(CultureInfo.InvariantCulture), "--partitions", partitions.ToString(CultureInfo.InvariantCulture));
+        Assert.True(produce.ExitCode == 0, produce.ToString());
+        return topic;
     }
 
     /// <summary>Starts obroker with redirected standard streams; the caller reads them and waits for its exit.</summary>
