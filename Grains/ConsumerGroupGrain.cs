@@ -1,8 +1,10 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 using OrleansBroker.Grains.Groups;
 using OrleansBroker.Grains.Options;
 using OrleansBroker.Grains.State;
+using OrleansBroker.Grains.Storage;
 
 namespace OrleansBroker.Grains;
 
@@ -454,7 +456,20 @@ public sealed partial class ConsumerGroupGrain(
 
         if (changed)
         {
-            await state.WriteStateAsync();
+            try
+            {
+                await state.WriteStateAsync();
+            }
+            catch (InconsistentStateException exception)
+            {
+                // Another activation of the group wrote its state (a handover under way): this one is stale.
+                DeactivateOnIdle();
+                throw StateWriteFailure.From($"the committed offsets of group '{GroupId}'", exception);
+            }
+            catch (Exception exception) when (exception is not BrokerException)
+            {
+                throw StateWriteFailure.From($"the committed offsets of group '{GroupId}'", exception);
+            }
         }
 
         await RegisterAsync();

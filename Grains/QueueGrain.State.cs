@@ -1,5 +1,6 @@
 using Orleans.Storage;
 using OrleansBroker.Grains.State;
+using OrleansBroker.Grains.Storage;
 
 namespace OrleansBroker.Grains;
 
@@ -43,7 +44,7 @@ public sealed partial class QueueGrain
             catch (Exception exception)
             {
                 LogWriteFailed(logger, exception, _id);
-                waiters.TrySetException(exception);
+                waiters.TrySetException(exception is BrokerException ? exception : StateWriteFailure.From($"the delivery state of {_id}", exception));
                 if (exception is InconsistentStateException)
                 {
                     // Another activation wrote the state: this one is stale and must not go on.
