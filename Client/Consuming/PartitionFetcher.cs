@@ -29,7 +29,7 @@ internal sealed class PartitionFetcher(TopicPartition topicPartition, IPartition
     public Task? Pending { get; private set; }
 
     /// <summary>Whether a fetch answered for the current generation and its answer waits to be taken.</summary>
-    public bool HasResult => Volatile.Read(ref _answer) is { } answer && answer.Generation == Generation;
+    public bool HasResult => CurrentAnswer() is not null;
 
     public void SeekTo(long offset)
     {
@@ -47,7 +47,8 @@ internal sealed class PartitionFetcher(TopicPartition topicPartition, IPartition
     /// <summary>Takes the answer of the completed fetch and sends the next one, so fetching overlaps reading.</summary>
     public FetchResult TakeResult(ConsumerOptions options, TimeProvider timeProvider, ChannelWriter<PartitionFetcher> ready)
     {
-        var answer = HasResult ? _answer! : null;
+        // One read of the field: a stale answer may overwrite it at any moment.
+        var answer = CurrentAnswer();
         _answer = null;
         var result = answer?.Result ?? NoRecords;
         if (answer?.Error is not null || result.Status != FetchStatus.Ok)
@@ -93,6 +94,9 @@ internal sealed class PartitionFetcher(TopicPartition topicPartition, IPartition
         Volatile.Write(ref _answer, answer);
         ready.TryWrite(this);
     }
+
+    /// <summary>The published answer when it belongs to the current generation, read once.</summary>
+    private Answer? CurrentAnswer() => Volatile.Read(ref _answer) is { } answer && answer.Generation == Generation ? answer : null;
 
     private sealed record Answer(FetchResult Result, int Generation, ExceptionDispatchInfo? Error);
 }

@@ -26,22 +26,30 @@ internal sealed class PartitionQueue(TopicPartition topicPartition, IPartitionGr
 
     public bool InFlight { get; set; }
 
-    /// <summary>Whether <paramref name="record"/> would start a new batch: none is open, or the open one cannot take it.</summary>
-    public bool WouldOpenBatch(in ProducerRecord record) => _open is not { } open || !Fits(open, record);
-
     /// <summary>
-    /// Adds a record to the open batch, sealing it first when the record would not fit.
-    /// Returns whether the sender should look at this queue now. The clock is read only to open a batch.
+    /// Adds a record to the open batch, sealing it first when the record would not fit; or, when
+    /// <paramref name="mayOpenBatch"/> is false and the record would start a new batch, adds nothing and returns false.
+    /// <paramref name="wake"/> says whether the sender should look at this queue now. The clock is read only to open a batch.
     /// </summary>
-    public bool Append(
+    public bool TryAppend(
         in ProducerRecord record,
+        bool mayOpenBatch,
         TimeProvider clock,
         Func<RecordBatchBuilder> rentBuilder,
         out BatchCompletion completion,
-        out int index)
+        out int index,
+        out bool wake)
     {
-        var wake = false;
-        if (_open is { } open && !Fits(open, record))
+        completion = null!;
+        index = 0;
+        wake = false;
+        var fits = _open is { } open && Fits(open, record);
+        if (!fits && !mayOpenBatch)
+        {
+            return false;
+        }
+
+        if (!fits && _open is not null)
         {
             SealOpen();
             wake = true;
@@ -58,7 +66,7 @@ internal sealed class PartitionQueue(TopicPartition topicPartition, IPartitionGr
         record.AppendTo(_open.Builder);
         _open.ReservedBytes += record.Size;
         completion = _open.Completion;
-        return wake;
+        return true;
     }
 
     /// <summary>

@@ -177,9 +177,8 @@ public sealed partial class Producer : IAsyncDisposable
                 // A keyless record that would start a new batch moves the sticky partition on first (Kafka's KIP-480):
                 // whether the last batch filled up or lingered out, the next one goes to another partition, so even
                 // a slow producer spreads its batches and keeps several partitions' appends in flight at once.
-                if (!sticky || !queue.WouldOpenBatch(record))
+                if (queue.TryAppend(record, mayOpenBatch: !sticky, _timeProvider, _rentBuilder, out completion, out index, out wake))
                 {
-                    wake = queue.Append(record, _timeProvider, _rentBuilder, out completion, out index);
                     break;
                 }
             }
