@@ -16,6 +16,8 @@ internal static class EndToEndBench
 {
     public const int StampSize = sizeof(long);
 
+    private static readonly TimeSpan MinimumSleep = TimeSpan.FromMilliseconds(1);
+
     public static async Task<int> RunAsync(BrokerClient client, BenchSettings settings, CancellationToken cancellationToken)
     {
         await settings.EnsureTopicAsync(client);
@@ -66,7 +68,8 @@ internal static class EndToEndBench
 
     /// <summary>
     /// Sends records on a schedule: record i is due at start + i / rate. Each pass sends every record that is due,
-    /// then sleeps until the next one is, so the rate holds even though timers tick only every millisecond or so.
+    /// then sleeps until the next one is (at least a millisecond), so the rate holds even though timers tick only every
+    /// millisecond or so.
     /// </summary>
     private static async Task<long> SendAtRateAsync(
         Producer producer, ProduceWindow window, BenchSettings settings, byte[] payload, CancellationToken cancellationToken)
@@ -86,10 +89,11 @@ internal static class EndToEndBench
                 window.Add(producer.ProduceAsync(settings.Topic, null, payload), sentAt);
             }
 
+            // Sleep at least a timer tick: a shorter delay rounds down to none, and the loop would spin a core the broker needs.
             var wait = TimeSpan.FromSeconds((double)sent / settings.Rate) - Stopwatch.GetElapsedTime(started);
-            if (wait > TimeSpan.Zero && sent < settings.Records)
+            if (sent < settings.Records)
             {
-                await Task.Delay(wait, cancellationToken);
+                await Task.Delay(wait > MinimumSleep ? wait : MinimumSleep, cancellationToken);
             }
         }
 
