@@ -40,33 +40,30 @@ internal sealed class PartitionQueue(TopicPartition topicPartition, IPartitionGr
         out int index,
         out bool wake)
     {
-        completion = null!;
-        index = 0;
         wake = false;
-        var fits = _open is { } open && Fits(open, record);
-        if (!fits && !mayOpenBatch)
+        if (_open is { } open && record.TryAppendTo(open.Builder, maxBatchBytes))
         {
+            return Appended(open, record, out completion, out index);
+        }
+
+        if (!mayOpenBatch)
+        {
+            completion = null!;
+            index = 0;
             return false;
         }
 
-        if (!fits && _open is not null)
+        if (_open is not null)
         {
             SealOpen();
-            wake = true;
         }
 
-        if (_open is null)
-        {
-            _open = new ProducerBatch(topicPartition, rentBuilder(), clock.GetTimestamp());
-            _last = _open;
-            wake = true;
-        }
-
-        index = _open.Builder.Count;
-        record.AppendTo(_open.Builder);
-        _open.ReservedBytes += record.Size;
-        completion = _open.Completion;
-        return true;
+        // The producer checked that the record fits an empty batch, so the new batch takes it.
+        _open = new ProducerBatch(topicPartition, rentBuilder(), clock.GetTimestamp());
+        _last = _open;
+        wake = true;
+        record.TryAppendTo(_open.Builder, int.MaxValue);
+        return Appended(_open, record, out completion, out index);
     }
 
     /// <summary>
@@ -126,8 +123,13 @@ internal sealed class PartitionQueue(TopicPartition topicPartition, IPartitionGr
         return _last;
     }
 
-    private bool Fits(ProducerBatch open, in ProducerRecord record) =>
-        open.Builder.Count < RecordBatchBuilder.MaxRecords && open.Builder.SizeInBytes + record.ExactSize(open.Builder) <= maxBatchBytes;
+    private static bool Appended(ProducerBatch batch, in ProducerRecord record, out BatchCompletion completion, out int index)
+    {
+        batch.ReservedBytes += record.Size;
+        completion = batch.Completion;
+        index = batch.Builder.Count - 1;
+        return true;
+    }
 
     private void SealOpen()
     {

@@ -28,17 +28,16 @@ internal readonly record struct ProducerRecord(
         return new(timestamp, key, value, headers, size);
     }
 
-    public int ExactSize(RecordBatchBuilder builder) =>
-        builder.EstimateRecordSize(Timestamp, Key?.Length ?? -1, Value?.Length ?? -1, Headers.Span);
-
-    public void AppendTo(RecordBatchBuilder builder) =>
-        builder.Append(
+    /// <summary>Appends the record unless the batch would then exceed <paramref name="maxBatchBytes"/> or hold too many records.</summary>
+    public bool TryAppendTo(RecordBatchBuilder builder, int maxBatchBytes) =>
+        builder.TryAppend(
             Timestamp,
             Key.GetValueOrDefault().Span,
             !Key.HasValue,
             Value.GetValueOrDefault().Span,
             !Value.HasValue,
-            Headers.Span);
+            Headers.Span,
+            maxBatchBytes);
 
     /// <summary>A copy that no longer refers to the caller's buffers, for a record that must wait.</summary>
     public ProducerRecord Detach()

@@ -47,29 +47,8 @@ public sealed class RecordBatchBuilder : IDisposable
     /// <summary>The exact size in bytes of the batch <see cref="Build()"/> would return now, header included.</summary>
     public int SizeInBytes => _length;
 
-    /// <summary>
-    /// The exact number of bytes the record would add to <see cref="SizeInBytes"/> if it were appended next,
-    /// so a producer can decide whether it still fits the batch.
-    /// </summary>
-    /// <param name="timestampMs">The record's timestamp in Unix milliseconds.</param>
-    /// <param name="keyLength">The key's length in bytes, or -1 for a null key.</param>
-    /// <param name="valueLength">The value's length in bytes, or -1 for a null value.</param>
-    /// <param name="headers">The record's headers.</param>
-    public int EstimateRecordSize(long timestampMs, int keyLength, int valueLength, ReadOnlySpan<RecordHeader> headers)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(keyLength, -1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(valueLength, -1);
-        var bodySize = BodySize(TimestampDelta(timestampMs), keyLength, valueLength, headers);
-        return checked(Varint.SizeOf(bodySize) + bodySize);
-    }
-
     /// <summary>Appends a record.</summary>
-    /// <param name="timestampMs">The record's timestamp in Unix milliseconds.</param>
-    /// <param name="key">The key bytes; must be empty when <paramref name="keyIsNull"/>.</param>
-    /// <param name="keyIsNull">Whether the record has no key (as opposed to an empty one).</param>
-    /// <param name="value">The value bytes; must be empty when <paramref name="valueIsNull"/>.</param>
-    /// <param name="valueIsNull">Whether the value is null: a tombstone.</param>
-    /// <param name="headers">The record's headers; their keys must not be null.</param>
+    /// <inheritdoc cref="TryAppend" path="/param[position() &lt; 7]"/>
     /// <exception cref="InvalidOperationException">The batch already holds <see cref="MaxRecords"/> records.</exception>
     public void Append(
         long timestampMs,
@@ -79,12 +58,34 @@ public sealed class RecordBatchBuilder : IDisposable
         bool valueIsNull,
         ReadOnlySpan<RecordHeader> headers)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (Count == MaxRecords)
+        if (!TryAppend(timestampMs, key, keyIsNull, value, valueIsNull, headers, int.MaxValue))
         {
             throw new InvalidOperationException($"A batch holds at most {MaxRecords} records.");
         }
+    }
 
+    /// <summary>
+    /// Appends a record unless the batch would then be larger than <paramref name="maxSizeInBytes"/> (header included)
+    /// or already holds <see cref="MaxRecords"/> records; the record's size is worked out once, for the check and the write.
+    /// </summary>
+    /// <returns>Whether the record was appended; when not, the batch is unchanged.</returns>
+    /// <param name="timestampMs">The record's timestamp in Unix milliseconds.</param>
+    /// <param name="key">The key bytes; must be empty when <paramref name="keyIsNull"/>.</param>
+    /// <param name="keyIsNull">Whether the record has no key (as opposed to an empty one).</param>
+    /// <param name="value">The value bytes; must be empty when <paramref name="valueIsNull"/>.</param>
+    /// <param name="valueIsNull">Whether the value is null: a tombstone.</param>
+    /// <param name="headers">The record's headers; their keys must not be null.</param>
+    /// <param name="maxSizeInBytes">The largest <see cref="SizeInBytes"/> the record may bring the batch to.</param>
+    public bool TryAppend(
+        long timestampMs,
+        ReadOnlySpan<byte> key,
+        bool keyIsNull,
+        ReadOnlySpan<byte> value,
+        bool valueIsNull,
+        ReadOnlySpan<RecordHeader> headers,
+        int maxSizeInBytes)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if ((keyIsNull && !key.IsEmpty) || (valueIsNull && !value.IsEmpty))
         {
             throw new ArgumentException("A null key or value cannot have bytes.");
@@ -95,8 +96,12 @@ public sealed class RecordBatchBuilder : IDisposable
         var timestampDelta = TimestampDelta(timestampMs);
         var bodySize = BodySize(timestampDelta, keyLength, valueLength, headers);
         var recordSize = checked(Varint.SizeOf(bodySize) + bodySize);
-        EnsureCapacity(recordSize);
+        if (Count == MaxRecords || (long)_length + recordSize > maxSizeInBytes)
+        {
+            return false;
+        }
 
+        EnsureCapacity(recordSize);
         var record = _buffer.AsSpan(_length, recordSize);
         var p = Varint.Write(record, bodySize);
         record[p++] = 0; // attributes: unused in v2
@@ -127,6 +132,7 @@ public sealed class RecordBatchBuilder : IDisposable
 
         _length += recordSize;
         Count++;
+        return true;
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 
 namespace OrleansBroker.Records;
 
@@ -26,19 +27,23 @@ public static class Varint
     public const int MaxInt64Size = 10;
 
     /// <summary>The number of bytes <paramref name="value"/> takes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int SizeOf(int value) => SizeOfUnsigned(ZigZag(value));
 
     /// <summary>The number of bytes <paramref name="value"/> takes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int SizeOf(long value) => SizeOfUnsigned(ZigZag(value));
 
     /// <summary>Writes <paramref name="value"/> at the start of <paramref name="destination"/>.</summary>
     /// <returns>The number of bytes written.</returns>
     /// <exception cref="ArgumentException"><paramref name="destination"/> is too short.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Write(Span<byte> destination, int value) => WriteUnsigned(destination, ZigZag(value));
 
     /// <summary>Writes <paramref name="value"/> at the start of <paramref name="destination"/>.</summary>
     /// <returns>The number of bytes written.</returns>
     /// <exception cref="ArgumentException"><paramref name="destination"/> is too short.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Write(Span<byte> destination, long value) => WriteUnsigned(destination, ZigZag(value));
 
     /// <summary>Reads a zig-zag int32 from the start of <paramref name="source"/>; never throws.</summary>
@@ -110,10 +115,13 @@ public static class Varint
         return false;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint ZigZag(int value) => (uint)((value << 1) ^ (value >> 31));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong ZigZag(long value) => (ulong)((value << 1) ^ (value >> 63));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int SizeOfUnsigned(ulong value)
     {
         // Each byte carries 7 bits; a zero value still takes one byte.
@@ -121,8 +129,16 @@ public static class Varint
         return (bits + 6) / 7;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int WriteUnsigned(Span<byte> destination, ulong value)
     {
+        // Most fields of a record (lengths, small deltas) take one byte: no size to work out, no loop.
+        if (value < 0x80 && !destination.IsEmpty)
+        {
+            destination[0] = (byte)value;
+            return 1;
+        }
+
         var size = SizeOfUnsigned(value);
         if (destination.Length < size)
         {

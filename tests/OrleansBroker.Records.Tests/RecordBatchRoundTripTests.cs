@@ -11,14 +11,8 @@ public sealed class RecordBatchRoundTripTests
         {
             // Arrange
             using var builder = new RecordBatchBuilder(initialCapacity: 0);
-            var predictedSize = RecordBatch.HeaderSize;
             foreach (var record in records)
             {
-                predictedSize += builder.EstimateRecordSize(
-                    record.Timestamp,
-                    record.Key?.Length ?? -1,
-                    record.Value?.Length ?? -1,
-                    record.RecordHeaders());
                 record.AppendTo(builder);
             }
 
@@ -27,7 +21,6 @@ public sealed class RecordBatchRoundTripTests
             var read = TestRecord.ReadAll(batch, out var reader);
 
             // Assert
-            Assert.Equal(predictedSize, batch.Length);
             Assert.Equal(builder.SizeInBytes, batch.Length);
             Assert.Equal(BatchStatus.Valid, RecordBatchValidator.Validate(batch.Span, int.MaxValue));
             Assert.Equal(BatchStatus.Valid, reader.Status);
@@ -39,6 +32,36 @@ public sealed class RecordBatchRoundTripTests
                 TestRecord.AssertEqual(records[i], read[i].Record);
             }
         }, iter: 300);
+    }
+
+    [Fact]
+    public void TryAppend_takes_a_record_exactly_when_the_batch_stays_within_the_limit()
+    {
+        TestRecord.Any.Array[1, 20].Sample(records =>
+        {
+            // Arrange
+            using var reference = new RecordBatchBuilder(initialCapacity: 0);
+            using var builder = new RecordBatchBuilder(initialCapacity: 0);
+            foreach (var record in records)
+            {
+                var before = reference.SizeInBytes;
+                record.AppendTo(reference);
+                var limit = reference.SizeInBytes;
+
+                // Act
+                var oneByteShort = record.TryAppendTo(builder, limit - 1);
+                var sizeAfterRefusal = builder.SizeInBytes;
+                var exactFit = record.TryAppendTo(builder, limit);
+
+                // Assert
+                Assert.False(oneByteShort);
+                Assert.Equal(before, sizeAfterRefusal);
+                Assert.True(exactFit);
+                Assert.Equal(limit, builder.SizeInBytes);
+            }
+
+            Assert.Equal(reference.Build().ToArray(), builder.Build().ToArray());
+        });
     }
 
     [Fact]

@@ -42,6 +42,9 @@ internal sealed record TestRecord(long Timestamp, byte[]? Key, byte[]? Value, Te
         builder.Append(Timestamp, Key, Key is null, Value, Value is null, RecordHeaders());
     }
 
+    public bool TryAppendTo(RecordBatchBuilder builder, int maxSizeInBytes) =>
+        builder.TryAppend(Timestamp, Key, Key is null, Value, Value is null, RecordHeaders(), maxSizeInBytes);
+
     /// <summary>Builds one batch of <paramref name="records"/> at <paramref name="baseOffset"/>, as the broker stores it.</summary>
     /// <param name="records">The records.</param>
     /// <param name="baseOffset">The offset the broker gave the batch.</param>
