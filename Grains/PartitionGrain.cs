@@ -66,20 +66,30 @@ public sealed partial class PartitionGrain(
         StartRetention();
     }
 
-    public ValueTask<long> AppendAsync(ReadOnlyMemory<byte> batch)
+    public async ValueTask<long> AppendAsync(BatchBytes batch)
     {
-        var log = RequireLog();
-        var maxMessageBytes = state.State.Config!.MaxMessageBytes;
-        var status = RecordBatchValidator.Validate(batch.Span, maxMessageBytes);
-        if (status != BatchStatus.Valid)
+        try
         {
-            return ValueTask.FromException<long>(status == BatchStatus.TooLarge
-                ? new RecordTooLargeException($"The batch of {batch.Length} bytes exceeds max.message.bytes {maxMessageBytes} of {_id.Topic}.")
-                : new CorruptRecordException($"The batch for {_id} is corrupt: {status}. Nothing was written."));
-        }
+            var log = RequireLog();
+            var bytes = batch.Bytes;
+            var maxMessageBytes = state.State.Config!.MaxMessageBytes;
+            var status = RecordBatchValidator.Validate(bytes.Span, maxMessageBytes);
+            if (status != BatchStatus.Valid)
+            {
+                throw status == BatchStatus.TooLarge
+                    ? new RecordTooLargeException($"The batch of {bytes.Length} bytes exceeds max.message.bytes {maxMessageBytes} of {_id.Topic}.")
+                    : new CorruptRecordException($"The batch for {_id} is corrupt: {status}. Nothing was written.");
+            }
 
-        // The caller leaves the batch to the call (see IPartitionGrain.AppendAsync), so the log may write the base offset into it.
-        return AppendValidatedAsync(log, MemoryMarshal.AsMemory(batch), RecordBatchHeader.ReadUnchecked(batch.Span).RecordCount);
+            // The caller leaves the batch to the call (see IPartitionGrain.AppendAsync), so the log may write the base offset into it.
+            // The log takes the batch (and its offsets) before this method first waits, so appends keep their call order.
+            return await AppendValidatedAsync(log, MemoryMarshal.AsMemory(bytes), RecordBatchHeader.ReadUnchecked(bytes.Span).RecordCount);
+        }
+        finally
+        {
+            // The log keeps no reference to a batch once its append is answered.
+            batch.Release();
+        }
     }
 
     public ValueTask<long?> ListOffsetsAsync(OffsetSpec spec)

@@ -10,5 +10,10 @@ namespace OrleansBroker.Grains.Diagnostics;
 [Reentrant]
 public sealed class BenchSinkGrain : Grain, IBenchSinkGrain
 {
-    public ValueTask<int> AcceptAsync(ReadOnlyMemory<byte> buffer) => ValueTask.FromResult(buffer.Length);
+    public ValueTask<int> AcceptAsync(BatchBytes buffer)
+    {
+        var length = buffer.Bytes.Length;
+        buffer.Release();
+        return ValueTask.FromResult(length);
+    }
 }

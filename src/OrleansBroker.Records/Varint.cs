@@ -48,9 +48,10 @@ public static class Varint
 
     /// <summary>Reads a zig-zag int32 from the start of <paramref name="source"/>; never throws.</summary>
     /// <returns>False when the encoding is truncated, too long, or overflows 32 bits.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryRead(ReadOnlySpan<byte> source, out int value, out int bytesRead)
     {
-        // Most fields of a record (attributes aside) are small: one byte is the common case.
+        // Most fields of a record (attributes aside) are small: one byte is the common case, inlined into the caller.
         if (!source.IsEmpty && source[0] < 0x80)
         {
             value = (source[0] >> 1) ^ -(source[0] & 1);
@@ -58,6 +59,11 @@ public static class Varint
             return true;
         }
 
+        return TryReadMultiByte(source, out value, out bytesRead);
+    }
+
+    private static bool TryReadMultiByte(ReadOnlySpan<byte> source, out int value, out int bytesRead)
+    {
         uint result = 0;
         for (var i = 0; i < MaxInt32Size && i < source.Length; i++)
         {
@@ -83,6 +89,7 @@ public static class Varint
 
     /// <summary>Reads a zig-zag int64 from the start of <paramref name="source"/>; never throws.</summary>
     /// <returns>False when the encoding is truncated, too long, or overflows 64 bits.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryRead(ReadOnlySpan<byte> source, out long value, out int bytesRead)
     {
         if (!source.IsEmpty && source[0] < 0x80)
@@ -92,6 +99,11 @@ public static class Varint
             return true;
         }
 
+        return TryReadMultiByte(source, out value, out bytesRead);
+    }
+
+    private static bool TryReadMultiByte(ReadOnlySpan<byte> source, out long value, out int bytesRead)
+    {
         ulong result = 0;
         for (var i = 0; i < MaxInt64Size && i < source.Length; i++)
         {

@@ -9,7 +9,10 @@ namespace OrleansBroker.Grains;
 [Alias("broker.IBenchSinkGrain")]
 public interface IBenchSinkGrain : IGrainWithGuidKey
 {
-    /// <summary>Returns the length of <paramref name="buffer"/> and drops the buffer; not copied on its way, as an append's batch.</summary>
+    /// <summary>
+    /// Returns the length of <paramref name="buffer"/> and gives the buffer back; carried exactly as an append's batch
+    /// (not copied, received into a pooled buffer).
+    /// </summary>
     [Alias("Accept")]
-    ValueTask<int> AcceptAsync([Immutable] ReadOnlyMemory<byte> buffer);
+    ValueTask<int> AcceptAsync(BatchBytes buffer);
 }

@@ -21,12 +21,13 @@ public interface IPartitionGrain : IGrainWithStringKey
     /// <exception cref="StaleEpochException">This activation was fenced off by a newer one; retry.</exception>
     /// <exception cref="StorageErrorException">Storage failed the write; retry.</exception>
     /// <remarks>
-    /// The batch is not copied on its way (<see cref="ImmutableAttribute"/>): a 512 KiB batch copied per call was the
-    /// producer's largest cost. The caller must leave the buffer alone until the call completes; a caller in the same
-    /// silo hands the grain its own buffer, into which the log writes the batch's base offset and leader epoch.
+    /// The batch is not copied on its way (<see cref="BatchBytes"/> is immutable to Orleans): a 512 KiB batch copied per
+    /// call was the producer's largest cost. The caller must leave the buffer alone until the call completes; a caller in
+    /// the same silo hands the grain its own buffer, into which the log writes the batch's base offset and leader epoch.
+    /// A batch from another process arrives in a pooled buffer, which the grain gives back once the append is answered.
     /// </remarks>
     [Alias("Append")]
-    ValueTask<long> AppendAsync([Immutable] ReadOnlyMemory<byte> batch);
+    ValueTask<long> AppendAsync(BatchBytes batch);
 
     /// <summary>
     /// Reads whole batches from <paramref name="offset"/>, up to <paramref name="maxBytes"/> (at least one batch).

@@ -100,7 +100,7 @@ internal static class TransportBench
 
                 var count = (int)Math.Min(shape.RecordsPerCall, records - sent);
                 var length = count * recordSize;
-                _inFlight.Enqueue(new InFlight(sink.AcceptAsync(buffer.AsMemory(0, length)), length, count, Stopwatch.GetTimestamp()));
+                _inFlight.Enqueue(new InFlight(sink.AcceptAsync(new BatchBytes(buffer.AsMemory(0, length))), length, count, Stopwatch.GetTimestamp()));
                 sent += count;
             }
 
