@@ -1,10 +1,8 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Options;
-using Orleans.Storage;
 using OrleansBroker.Grains.Groups;
 using OrleansBroker.Grains.Options;
 using OrleansBroker.Grains.State;
-using OrleansBroker.Grains.Storage;
 
 namespace OrleansBroker.Grains;
 
@@ -456,20 +454,9 @@ public sealed partial class ConsumerGroupGrain(
 
         if (changed)
         {
-            try
-            {
-                await state.WriteStateAsync();
-            }
-            catch (InconsistentStateException exception)
-            {
-                // Another activation of the group wrote its state (a handover under way): this one is stale.
-                DeactivateOnIdle();
-                throw StateWriteFailure.From($"the committed offsets of group '{GroupId}'", exception);
-            }
-            catch (Exception exception) when (exception is not BrokerException)
-            {
-                throw StateWriteFailure.From($"the committed offsets of group '{GroupId}'", exception);
-            }
+            // A failed write (another activation wrote the state during a handover, say) is the retriable StorageError,
+            // and this activation makes way for one that reads the state again (BrokerPersistentState).
+            await state.WriteStateAsync();
         }
 
         await RegisterAsync();

@@ -1,6 +1,4 @@
-using Orleans.Storage;
 using OrleansBroker.Grains.State;
-using OrleansBroker.Grains.Storage;
 
 namespace OrleansBroker.Grains;
 
@@ -43,13 +41,9 @@ public sealed partial class QueueGrain
             }
             catch (Exception exception)
             {
+                // A StorageError: the activation makes way for one that reads the state again (BrokerPersistentState).
                 LogWriteFailed(logger, exception, _id);
-                waiters.TrySetException(exception is BrokerException ? exception : StateWriteFailure.From($"the delivery state of {_id}", exception));
-                if (exception is InconsistentStateException)
-                {
-                    // Another activation wrote the state: this one is stale and must not go on.
-                    DeactivateOnIdle();
-                }
+                waiters.TrySetException(exception);
             }
         }
     }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Storage;
 using OrleansBroker.Grains.Diagnostics;
 using OrleansBroker.Grains.Options;
+using OrleansBroker.Grains.Storage;
 using OrleansBroker.Storage;
 
 namespace OrleansBroker.Grains.Hosting;
@@ -14,7 +15,8 @@ public static class BrokerSiloBuilderExtensions
     /// <summary>
     /// Adds the broker's grains' services: options (validated at start), the File log store under
     /// <c>{DataDirectory}/logs</c> and, unless a provider named <see cref="BrokerStorage.MetadataStorageName"/>
-    /// is already registered, the durable file grain storage under <c>{DataDirectory}/metadata</c>.
+    /// is already registered, the durable file grain storage under <c>{DataDirectory}/metadata</c>. Grain states on that
+    /// provider fail only with the retriable <see cref="StorageErrorException"/> (see <see cref="BrokerPersistentState{TState}"/>).
     /// A second call adds nothing.
     /// </summary>
     public static ISiloBuilder AddOrleansBroker(this ISiloBuilder builder, Action<OptionsBuilder<BrokerOptions>>? configure = null)
@@ -37,6 +39,9 @@ public static class BrokerSiloBuilderExtensions
         services.TryAddSingleton<ILogStore>(sp => new FileLogStore(
             new FileLogStoreOptions { DataDirectory = Path.Combine(sp.GetRequiredService<IOptions<BrokerOptions>>().Value.DataDirectory, "logs") },
             sp.GetRequiredService<TimeProvider>()));
+
+        // Replaces the factory Orleans registered when the silo builder was made; it still serves other storage names.
+        services.Replace(ServiceDescriptor.Singleton<IPersistentStateFactory, BrokerPersistentStateFactory>());
 
         if (!services.Any(d => d.IsKeyedService && Equals(d.ServiceKey, BrokerStorage.MetadataStorageName) && d.ServiceType == typeof(IGrainStorage)))
         {

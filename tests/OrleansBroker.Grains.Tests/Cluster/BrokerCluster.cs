@@ -1,6 +1,9 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
 using Orleans.TestingHost;
 using OrleansBroker.Client;
 using OrleansBroker.Grains.Hosting;
+using OrleansBroker.Grains.Tests.Storage;
 
 namespace OrleansBroker.Grains.Tests.Cluster;
 
@@ -17,6 +20,27 @@ public abstract class BrokerCluster(short silos = 2) : IAsyncLifetime
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
     public BrokerClient Broker { get; private set; } = null!;
+
+    /// <summary>The grain storage that holds the broker's metadata, as the silos use it.</summary>
+    public IGrainStorage MetadataStorage =>
+        Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(BrokerStorage.MetadataStorageName);
+
+    /// <summary>A grain's state as storage holds it now (a new one when nothing is stored).</summary>
+    public async Task<T> ReadStoredStateAsync<T>(string stateName, GrainId grainId)
+        where T : new()
+    {
+        var state = new GrainState<T>(new T());
+        await MetadataStorage.ReadStateAsync(stateName, grainId, state);
+        return state.State ?? new T();
+    }
+
+    /// <summary>Makes every write of a stored grain state fail with an I/O error until the result is disposed.</summary>
+    public IDisposable FailStateWrites(string stateName, GrainId grainId) =>
+        StateFileFault.FailWrites(MetadataDirectory, grainId, stateName);
+
+    /// <summary>Makes every read of a stored grain state fail with an I/O error until the result is disposed.</summary>
+    public IDisposable FailStateReads(string stateName, GrainId grainId) =>
+        StateFileFault.FailReads(MetadataDirectory, grainId, stateName);
 
     public async ValueTask InitializeAsync()
     {
@@ -43,4 +67,6 @@ public abstract class BrokerCluster(short silos = 2) : IAsyncLifetime
     protected virtual void Configure(InProcessTestClusterBuilder builder)
     {
     }
+
+    private string MetadataDirectory => Path.Combine(DataDirectory, "metadata");
 }

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using Orleans.Storage;
 using Orleans.TestingHost;
 using OrleansBroker.Grains.State;
 using OrleansBroker.Grains.Tests.Cluster;
@@ -33,13 +32,8 @@ public sealed class GroupClusterFixture : BrokerCluster
     public IConsumerGroupGrain Group(string groupId) => Cluster.Client.GetGrain<IConsumerGroupGrain>(groupId);
 
     /// <summary>The group's state as its storage holds it now.</summary>
-    public async Task<ConsumerGroupState> ReadGroupStateAsync(string groupId)
-    {
-        var storage = Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(BrokerStorage.MetadataStorageName);
-        var state = new GrainState<ConsumerGroupState>(new ConsumerGroupState());
-        await storage.ReadStateAsync("group", Group(groupId).GetGrainId(), state);
-        return state.State ?? new ConsumerGroupState();
-    }
+    public Task<ConsumerGroupState> ReadGroupStateAsync(string groupId) =>
+        ReadStoredStateAsync<ConsumerGroupState>("group", Group(groupId).GetGrainId());
 
     /// <summary>
     /// Waits until the group's stored state satisfies <paramref name="condition"/>. A deactivation writes on its own

@@ -1,6 +1,4 @@
 using System.Collections.Immutable;
-using Microsoft.Extensions.DependencyInjection;
-using Orleans.Storage;
 using OrleansBroker.Grains.State;
 
 namespace OrleansBroker.Grains.Tests.Groups;
@@ -18,7 +16,7 @@ public sealed class GroupStateConflictTests(GroupClusterFixture fixture)
         await group.CommitOffsetsAsync([new TopicPartitionOffset(partition, 5)]);
 
         // Another writer (as a second activation during a handover would) stores the group's state behind its back.
-        var storage = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(BrokerStorage.MetadataStorageName);
+        var storage = fixture.MetadataStorage;
         var stored = new GrainState<ConsumerGroupState>(new ConsumerGroupState());
         await storage.ReadStateAsync("group", group.GetGrainId(), stored);
         await storage.WriteStateAsync("group", group.GetGrainId(), stored);
