@@ -16,6 +16,7 @@
 #                                                   back, then the silo's resident memory), OrleansBroker only
 #   CONSUMERS=4 MANY=10000                          members of the group and queue phases; partitions of that phase
 #   PARTITIONS=4                                    partitions of OrleansBroker's topics
+#   E2E_LINGER=0                                    the e2e producer's linger in ms: the peers send each record at once
 #   FLUSH_ON_COMMIT=true                            the silo's Broker:FlushOnCommit (acknowledge after fsync)
 #   CEILING=1 CEILING_RECORDS=5000000               measure the transport ceiling before produce (CEILING=0: skip)
 #   PEERS="redis-everysec redis-always nats-js rabbitmq-quorum rabbitmq-stream"   the peers to run
@@ -27,7 +28,7 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 export RECORDS="${RECORDS:-1000000}" SIZE="${SIZE:-100}" PRODUCERS="${PRODUCERS:-4}" RATE="${RATE:-20000}" SECS="${SECS:-10}"
 export WARMUP="${WARMUP:-50000}" PHASES="${PHASES:-produce,consume,e2e}"
 CONSUMERS="${CONSUMERS:-4}" MANY="${MANY:-10000}"
-PARTITIONS="${PARTITIONS:-4}" FLUSH_ON_COMMIT="${FLUSH_ON_COMMIT:-true}" CEILING="${CEILING:-1}" CEILING_RECORDS="${CEILING_RECORDS:-5000000}"
+PARTITIONS="${PARTITIONS:-4}" E2E_LINGER="${E2E_LINGER:-0}" FLUSH_ON_COMMIT="${FLUSH_ON_COMMIT:-true}" CEILING="${CEILING:-1}" CEILING_RECORDS="${CEILING_RECORDS:-5000000}"
 PEERS="${PEERS:-redis-everysec redis-always nats-js rabbitmq-quorum rabbitmq-stream}"
 peers_dir="${PEERS_DIR:-$repo/../shared/peers}"
 peers_dir="$(cd "$peers_dir" 2>/dev/null && pwd || echo "$peers_dir")"
@@ -107,7 +108,7 @@ if has_phase produce; then
   bench produce "$topic" --records "$RECORDS" --record-size "$SIZE" --producers "$PRODUCERS" --partitions "$PARTITIONS" --warmup "$WARMUP" "${ceiling[@]}"
 fi
 has_phase consume && bench consume "$topic" --records "$RECORDS"
-has_phase e2e && bench e2e "$topic-live" --records "$((RATE * SECS))" --rate "$RATE" --record-size "$SIZE" --partitions "$PARTITIONS"
+has_phase e2e && bench e2e "$topic-live" --records "$((RATE * SECS))" --rate "$RATE" --record-size "$SIZE" --partitions "$PARTITIONS" --linger "$E2E_LINGER"
 has_phase group && bench group "$topic" --records "$RECORDS" --consumers "$CONSUMERS"
 has_phase queue && bench queue "$topic" --records "$RECORDS" --consumers "$CONSUMERS"
 if has_phase partitions; then
@@ -130,7 +131,9 @@ if [ -z "${SKIP_PEERS:-}" ]; then
   [ -f "$peers_dir/run-peers.sh" ] || { echo "compare.sh: no run-peers.sh in $peers_dir (set PEERS_DIR, or SKIP_PEERS=1)" >&2; exit 1; }
   echo "compare.sh: running the peers: $PEERS" >&2
   # shellcheck disable=SC2086 # PEERS is a list of words
-  bash "$peers_dir/run-peers.sh" $PEERS | tee "$scratch/peers.log" >&2 || status=1
+  # The peers run only the phases their harness knows; group, queue and partitions are OrleansBroker's own.
+  peer_phases="$(tr ',' '\n' <<< "$PHASES" | grep -xE 'produce|consume|e2e' | paste -sd, -)"
+  PHASES="$peer_phases" bash "$peers_dir/run-peers.sh" $PEERS | tee "$scratch/peers.log" >&2 || status=1
 fi
 
 fsync_before_ack() { # from the peer harness's README: which settings fsync before they acknowledge
@@ -152,7 +155,7 @@ produce_line="$(ours produce)"
   echo "# OrleansBroker beside its peers, $stamp"
   echo
   echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), load average before the run $load_before."
-  echo "Workload: $RECORDS records of $SIZE B from $PRODUCERS producers, read back by one consumer; e2e: one producer at $RATE records/s for $SECS s."
+  echo "Workload: $RECORDS records of $SIZE B from $PRODUCERS producers, read back by one consumer; e2e: one producer at $RATE records/s for $SECS s (OrleansBroker's with linger $E2E_LINGER ms)."
   echo "OrleansBroker $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?'): one silo, File storage, $PARTITIONS partitions, FlushOnCommit=$FLUSH_ON_COMMIT."
   echo
   echo "| system | produce rec/s | consume rec/s | e2e p50 ms | e2e p99 ms | e2e p99.9 ms | e2e sent rec/s | fsync before ack |"
