@@ -19,6 +19,8 @@ public sealed class TopicGrain(
         config.Validate();
         if (state.State.Config is not null)
         {
+            // A create whose registry write failed stored the topic but left it unlisted; its retry lands here and lists it.
+            await Registry.AddAsync(Name);
             throw new TopicAlreadyExistsException($"Topic '{Name}' already exists.");
         }
 

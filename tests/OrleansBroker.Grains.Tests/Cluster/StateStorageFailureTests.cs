@@ -34,6 +34,29 @@ public sealed class StateStorageFailureTests(BrokerClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_topic_created_while_the_registry_cannot_store_it_is_listed_once_the_create_is_retried()
+    {
+        // Arrange
+        var topic = BrokerClusterFixture.NewTopic();
+        var registry = fixture.Cluster.Client.GetGrain<ITopicRegistryGrain>(0).GetGrainId();
+        var config = new TopicConfig { Partitions = 1 };
+        StorageErrorException refused;
+        using (fixture.FailStateWrites("registry", registry))
+        {
+            refused = await Assert.ThrowsAsync<StorageErrorException>(() => _admin.CreateTopicAsync(topic, config));
+        }
+
+        // Act
+        var retried = await Record.ExceptionAsync(() => _admin.CreateTopicAsync(topic, config));
+
+        // Assert
+        Assert.True(refused.IsRetriable);
+        Assert.IsType<TopicAlreadyExistsException>(retried);
+        Assert.Contains(topic, await _admin.ListTopicsAsync());
+        Assert.Contains(topic, (await fixture.ReadStoredStateAsync<TopicRegistryState>("registry", registry)).Topics);
+    }
+
+    [Fact]
     public async Task Deleting_a_topic_whose_partition_state_write_fails_is_refused_retriably_and_the_retry_deletes_it()
     {
         var topic = BrokerClusterFixture.NewTopic();
