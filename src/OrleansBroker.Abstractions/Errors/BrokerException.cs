@@ -131,9 +131,10 @@ public sealed class StaleEpochException(string message) : BrokerException(ErrorC
 }
 
 /// <summary>
-/// The partition's storage failed the request: unreachable, failing or timing out past its retries. A failed append may be
-/// stored all the same (an idempotent producer's retry is then answered with its offset, not written twice). Retry: the
-/// partition opens its log again from storage.
+/// Storage failed the request: a partition's log, or the metadata storage of a topic, group, queue or registry (unreachable,
+/// failing or timing out past its retries, or an ETag race lost). A failed append may be stored all the same (an idempotent
+/// producer's retry is then answered with its offset, not written twice). Retry: the grain opens its log, or reads its
+/// state, again from storage.
 /// </summary>
 [GenerateSerializer]
 [Alias("broker.StorageErrorException")]
