@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using OrleansBroker.Grains;
 using OrleansBroker.Records;
 
@@ -70,18 +71,29 @@ public sealed class QueueConsumer : IAsyncDisposable
             })];
         }
 
-        var inFlight = new Task<QueuePartition>[_partitions.Length];
+        // Answered acquires queue here, each partition once per acquire, so taking the next answer costs the same with a
+        // thousand partitions as with one.
+        var answered = Channel.CreateUnbounded<QueuePartition>(new UnboundedChannelOptions { SingleReader = true });
+        foreach (var partition in _partitions)
+        {
+            partition.Pending ??= partition.AcquireAsync();
+            _ = QueueWhenAnsweredAsync(partition, answered.Writer);
+        }
+
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                for (var i = 0; i < _partitions.Length; i++)
+                var completed = await answered.Reader.ReadAsync(cancellationToken);
+
+                // An acquire that failed for good ends the stream with its exception.
+                await completed.Pending!;
+                var lease = completed.TakeLease(acquireNext: !_disposed);
+                if (completed.Pending is not null)
                 {
-                    inFlight[i] = _partitions[i].Pending ??= _partitions[i].AcquireAsync();
+                    _ = QueueWhenAnsweredAsync(completed, answered.Writer);
                 }
 
-                var completed = await await Task.WhenAny(inFlight).WaitAsync(cancellationToken);
-                var lease = completed.TakeLease(acquireNext: !_disposed);
                 var offsets = lease.Offsets;
                 var next = 0;
                 var reader = new RecordBatchReader(lease.Batches);
@@ -145,6 +157,12 @@ public sealed class QueueConsumer : IAsyncDisposable
         await _ackTimer.DisposeAsync();
         await Task.WhenAll(_partitions.Select(p => p.FlushAcksAsync()));
         await Task.WhenAll(_partitions.Select(p => p.ReleaseHeldAsync()));
+    }
+
+    private static async Task QueueWhenAnsweredAsync(QueuePartition partition, ChannelWriter<QueuePartition> answered)
+    {
+        await ((Task)partition.Pending!).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        answered.TryWrite(partition);
     }
 
     private void SendDueAcks()

@@ -31,6 +31,19 @@ public sealed class QueueGroupTests(BrokerClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_member_of_a_topic_of_two_hundred_partitions_acknowledges_every_record_exactly_once()
+    {
+        const int Partitions = 200;
+        const int Records = 300;
+        var topic = await CreateTopicWithRecordsAsync(fixture.Broker, Partitions, Records);
+        await using var member = fixture.Broker.CreateQueueConsumer(NewGroup(), topic, new QueueConsumerOptions { AckBatchSize = 10 });
+
+        var acknowledged = await AcknowledgeAllAsync([member], Records, TestContext.Current.CancellationToken);
+
+        Assert.Equal(Enumerable.Range(0, Records).Select(Value).Order(), acknowledged.Order());
+    }
+
+    [Fact]
     public async Task Settling_a_record_not_leased_to_the_caller_throws_InvalidRecordStateException_and_changes_nothing()
     {
         var topic = await CreateTopicWithRecordsAsync(fixture.Broker, partitions: 1, 10);
