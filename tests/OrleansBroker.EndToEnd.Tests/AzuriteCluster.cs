@@ -22,10 +22,11 @@ internal sealed class AzuriteCluster : IAsyncDisposable
 {
     private const string ClusterId = "orleans-broker";
 
-    // A probe about every second (Orleans adapts the period between half and four times the timeout): a killed silo
-    // is voted dead after two missed probes, while a silo stalled on a loaded two-core machine still answers in time.
-    private const string ProbeTimeout = "00:00:02";
-    private const string MissedProbesLimit = "2";
+    // A probe about every 1.5 s (Orleans adapts the period between half and four times the timeout): a killed silo is
+    // voted dead after three missed probes, about 10 s. Two missed 2 s probes were too few: on a loaded two-core CI
+    // machine a silo restarted in a rolling restart was once voted dead while it started, and killed itself.
+    private const string ProbeTimeout = "00:00:03";
+    private const string MissedProbesLimit = "3";
 
     // A call forwarded to a silo that is then killed gets no answer at all: the client gives up on it after this long
     // and the producer or consumer retries it, instead of waiting out the default 30 s.
