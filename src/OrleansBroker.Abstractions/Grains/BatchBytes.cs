@@ -37,9 +37,6 @@ public sealed class BatchBytes
     /// <summary>Wraps the caller's bytes.</summary>
     public static implicit operator BatchBytes(byte[] bytes) => new(bytes);
 
-    /// <summary>Wraps the caller's bytes.</summary>
-    public static BatchBytes FromReadOnlyMemory(ReadOnlyMemory<byte> bytes) => new(bytes);
-
     /// <summary>
     /// Gives a received batch's buffer back to the pool; the bytes must not be touched afterwards. Does nothing for bytes
     /// the caller wrapped. Called once, by the grain that received the batch.
