@@ -140,14 +140,15 @@ public sealed class TopicAndRecordTests(SiloFixture fixture)
 
         var produce = await Obroker.RunAsync(Broker, "bench", "produce", topic, "--records", "2000", "--producers", "2", "--partitions", "2");
         var consume = await Obroker.RunAsync(Broker, "bench", "consume", topic, "--records", "2000");
-        var e2e = await Obroker.RunAsync(Broker, "bench", "e2e", topic, "--records", "500", "--rate", "2000");
+        var e2e = await Obroker.RunAsync(Broker, "bench", "e2e", topic, "--records", "500", "--rate", "2000", "--warmup", "300");
 
         Assert.True(produce.ExitCode == 0, produce.ToString());
         Assert.Contains(produce.Lines, l => l.StartsWith("bench=produce ", StringComparison.Ordinal) && l.Contains(" records=2000 ", StringComparison.Ordinal));
         Assert.True(consume.ExitCode == 0, consume.ToString());
         Assert.Contains(consume.Lines, l => l.StartsWith("bench=consume ", StringComparison.Ordinal) && l.Contains(" records=2000 ", StringComparison.Ordinal));
         Assert.True(e2e.ExitCode == 0, e2e.ToString());
-        Assert.Contains(e2e.Lines, l => l.StartsWith("bench=e2e ", StringComparison.Ordinal) && l.Contains(" received=500", StringComparison.Ordinal));
+        Assert.Contains(e2e.Lines, l => l.StartsWith("bench=e2e ", StringComparison.Ordinal) && l.Contains(" records=500 ", StringComparison.Ordinal)
+            && l.Contains(" sent=500 received=500 warmup=300", StringComparison.Ordinal));
     }
 
     private static string NewTopic(string prefix) => $"{prefix}-{Guid.NewGuid():N}";

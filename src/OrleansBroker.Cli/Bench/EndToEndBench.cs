@@ -10,11 +10,16 @@ namespace OrleansBroker.Cli.Bench;
 /// <summary>
 /// <c>bench e2e</c>: a consumer waits at the end of the topic; one producer sends records at a fixed rate, each
 /// stamped with its send time (a <see cref="Stopwatch"/> timestamp in its first 8 bytes); the consumer measures
-/// the time from send to receipt.
+/// the time from send to receipt. The first <see cref="BenchSettings.Warmup"/> records go out at the same rate
+/// before the measured ones and are not timed, as the peers' harness does: the figures describe a running broker,
+/// not one compiling its code and opening its partitions.
 /// </summary>
 internal static class EndToEndBench
 {
     public const int StampSize = sizeof(long);
+
+    /// <summary>The default <c>--warmup</c>: one second at the 50,000 records/s the latency target is set for, the peers' harness's count.</summary>
+    public const long DefaultWarmup = 50_000;
 
     private static readonly TimeSpan MinimumSleep = TimeSpan.FromMilliseconds(1);
 
@@ -32,23 +37,23 @@ internal static class EndToEndBench
         await using var consumer = client.CreateConsumer(new ConsumerOptions { AutoOffsetReset = AutoOffsetReset.Latest });
         await consumer.AssignAsync(settings.Topic, cancellationToken);
         using var stopConsumer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var receiver = new Receiver(settings.Records);
+        var receiver = new Receiver(settings.Warmup + settings.Records);
         var receiving = Task.Run(() => receiver.ReceiveAsync(consumer, stopConsumer.Token), CancellationToken.None);
 
-        var started = Stopwatch.GetTimestamp();
         long sent;
-        await using (ProgressDisplay.Start("e2e", () => receiver.Received, settings.RecordSize))
+        await using (ProgressDisplay.Start("e2e", () => receiver.Measured, settings.RecordSize))
         {
-            sent = await SendAtRateAsync(producer, window, settings, payload, cancellationToken);
+            sent = await SendAtRateAsync(producer, window, settings, payload, receiver, cancellationToken);
             await window.DrainAsync();
-            var producing = Stopwatch.GetElapsedTime(started);
+            var producing = Stopwatch.GetElapsedTime(receiver.MeasuredFrom);
             stopConsumer.CancelAfter(BenchSettings.IdleTimeout);
             await receiving;
 
             var fields = string.Create(
                 CultureInfo.InvariantCulture,
-                $"target_rate={settings.Rate} achieved_rate={sent / producing.TotalSeconds:F0} sent={sent} received={receiver.Received}");
-            await BenchReport.WriteAsync("e2e", settings, receiver.Received, Stopwatch.GetElapsedTime(started), ("end-to-end latency", receiver.Latency), fields);
+                $"target_rate={settings.Rate} achieved_rate={sent / producing.TotalSeconds:F0} sent={sent} received={receiver.Measured} warmup={settings.Warmup}");
+            await BenchReport.WriteAsync(
+                "e2e", settings, receiver.Measured, Stopwatch.GetElapsedTime(receiver.MeasuredFrom), ("end-to-end latency", receiver.Latency), fields);
         }
 
         var failures = await ProduceWindow.ReportFailuresAsync(window);
@@ -57,9 +62,9 @@ internal static class EndToEndBench
             return failures;
         }
 
-        if (receiver.Received < sent)
+        if (receiver.Measured < sent)
         {
-            await Console.Error.WriteLineAsync($"obroker: the consumer received {receiver.Received} of {sent} records.");
+            await Console.Error.WriteLineAsync($"obroker: the consumer received {receiver.Measured} of {sent} measured records.");
             return ExitCodes.Failure;
         }
 
@@ -67,47 +72,64 @@ internal static class EndToEndBench
     }
 
     /// <summary>
-    /// Sends records on a schedule: record i is due at start + i / rate. Each pass sends every record that is due,
-    /// then sleeps until the next one is (at least a millisecond), so the rate holds even though timers tick only every
-    /// millisecond or so.
+    /// Sends the warm-up records and then the measured ones on one schedule: record i is due at start + i / rate. Each
+    /// pass sends every record that is due, then sleeps until the next one is (at least a millisecond), so the rate holds
+    /// even though timers tick only every millisecond or so. Returns how many measured records it sent.
     /// </summary>
     private static async Task<long> SendAtRateAsync(
-        Producer producer, ProduceWindow window, BenchSettings settings, byte[] payload, CancellationToken cancellationToken)
+        Producer producer, ProduceWindow window, BenchSettings settings, byte[] payload, Receiver receiver, CancellationToken cancellationToken)
     {
+        var total = settings.Warmup + settings.Records;
         var started = Stopwatch.GetTimestamp();
         var sent = 0L;
-        while (sent < settings.Records && window.FirstError is null && !cancellationToken.IsCancellationRequested)
+        while (sent < total && window.FirstError is null && !cancellationToken.IsCancellationRequested)
         {
-            var due = Math.Min(settings.Records, (long)(Stopwatch.GetElapsedTime(started).TotalSeconds * settings.Rate) + 1);
+            var due = Math.Min(total, (long)(Stopwatch.GetElapsedTime(started).TotalSeconds * settings.Rate) + 1);
             for (; sent < due; sent++)
             {
                 await window.WaitForRoomAsync(payload.Length);
 
                 // The producer copies the value before ProduceAsync returns, so one buffer serves every record.
                 var sentAt = Stopwatch.GetTimestamp();
+                if (sent == settings.Warmup)
+                {
+                    receiver.MeasureFrom(sentAt);
+                }
+
                 BinaryPrimitives.WriteInt64LittleEndian(payload, sentAt);
                 window.Add(producer.ProduceAsync(settings.Topic, null, payload), sentAt);
             }
 
             // Sleep at least a timer tick: a shorter delay rounds down to none, and the loop would spin a core the broker needs.
             var wait = TimeSpan.FromSeconds((double)sent / settings.Rate) - Stopwatch.GetElapsedTime(started);
-            if (sent < settings.Records)
+            if (sent < total)
             {
                 await Task.Delay(wait > MinimumSleep ? wait : MinimumSleep, cancellationToken);
             }
         }
 
-        return sent;
+        return Math.Max(0, sent - settings.Warmup);
     }
 
-    /// <summary>The consumer's side: receives up to the expected count and records each record's latency.</summary>
+    /// <summary>
+    /// The consumer's side: receives up to the expected count and records the latency of each record sent from
+    /// <see cref="MeasuredFrom"/> on (stamps grow with each send, so the warm-up records are the ones stamped earlier).
+    /// </summary>
     private sealed class Receiver(long expected)
     {
         private long _received;
+        private long _measured;
+        private long _measuredFrom = long.MaxValue;
 
         public LatencyHistogram Latency { get; } = new();
 
-        public long Received => Volatile.Read(ref _received);
+        /// <summary>How many measured records arrived.</summary>
+        public long Measured => Volatile.Read(ref _measured);
+
+        /// <summary>The send time of the first measured record (<see cref="long.MaxValue"/> until it is sent).</summary>
+        public long MeasuredFrom => Volatile.Read(ref _measuredFrom);
+
+        public void MeasureFrom(long timestamp) => Volatile.Write(ref _measuredFrom, timestamp);
 
         public async Task ReceiveAsync(Consumer consumer, CancellationToken cancellationToken)
         {
@@ -117,9 +139,10 @@ internal static class EndToEndBench
                 {
                     var now = Stopwatch.GetTimestamp();
                     var value = record.Record.Value.Span;
-                    if (value.Length >= StampSize)
+                    if (value.Length >= StampSize && BinaryPrimitives.ReadInt64LittleEndian(value) is var sentAt && sentAt >= MeasuredFrom)
                     {
-                        Latency.Record(BinaryPrimitives.ReadInt64LittleEndian(value), now);
+                        Latency.Record(sentAt, now);
+                        Interlocked.Increment(ref _measured);
                     }
 
                     if (Interlocked.Increment(ref _received) >= expected)

@@ -104,7 +104,13 @@ internal static class BenchCommand
         var linger = CliOptions.AtLeast(
             new Option<double>("--linger") { Description = "The producers' linger in milliseconds (Kafka's linger.ms; produce, e2e).", DefaultValueFactory = _ => ProducerOptions.Default.Linger.TotalMilliseconds }, 0.0);
         var warmup = CliOptions.AtLeast(
-            new Option<long>("--warmup") { Description = "Records produced untimed first, in the same process, so its code is compiled (produce).", DefaultValueFactory = _ => 0 }, 0L);
+            new Option<long>("--warmup")
+            {
+                Description = "Records produced untimed first, so the code is compiled and the partitions open when the clock starts (produce; "
+                    + $"e2e, at the same rate, default {EndToEndBench.DefaultWarmup:N0}).",
+                DefaultValueFactory = _ => name == "e2e" ? EndToEndBench.DefaultWarmup : 0,
+            },
+            0L);
         var command = new Command(name, description) { topic, records, recordSize, producers, rate, partitions, consumers, linger, warmup, JsonOption };
         foreach (var option in extraOptions)
         {
