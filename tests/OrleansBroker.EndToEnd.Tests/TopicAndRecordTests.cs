@@ -139,7 +139,7 @@ public sealed class TopicAndRecordTests(SiloFixture fixture)
         var topic = NewTopic("bench");
 
         var produce = await Obroker.RunAsync(Broker, "bench", "produce", topic, "--records", "2000", "--producers", "2", "--partitions", "2");
-        var consume = await Obroker.RunAsync(Broker, "bench", "consume", topic, "--records", "2000");
+        var consume = await Obroker.RunAsync(Broker, "bench", "consume", topic, "--records", "2000", "--warmup", "500");
         var e2e = await Obroker.RunAsync(Broker, "bench", "e2e", topic, "--records", "500", "--rate", "2000", "--warmup", "300");
 
         Assert.True(produce.ExitCode == 0, produce.ToString());

@@ -5,7 +5,10 @@ using OrleansBroker.Client.Consuming;
 
 namespace OrleansBroker.Cli.Bench;
 
-/// <summary><c>bench consume</c>: reads records from the beginning of every partition; reports throughput.</summary>
+/// <summary>
+/// <c>bench consume</c>: reads records from the beginning of every partition; reports throughput. With <c>--warmup</c>, a
+/// consumer of its own reads that many records untimed first.
+/// </summary>
 internal static class ConsumeBench
 {
     public static async Task<int> RunAsync(BrokerClient client, BenchSettings settings, CancellationToken cancellationToken)
@@ -17,43 +20,72 @@ internal static class ConsumeBench
             return ExitCodes.Failure;
         }
 
-        await using var consumer = client.CreateConsumer(new ConsumerOptions { AutoOffsetReset = AutoOffsetReset.Earliest });
-        await consumer.AssignAsync(settings.Topic, cancellationToken);
-        var count = 0L;
-        var bytes = 0L;
-        var started = Stopwatch.GetTimestamp();
-        await using (ProgressDisplay.Start("consume", () => Volatile.Read(ref count), settings.RecordSize))
+        if (settings.Warmup > 0)
         {
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            stop.CancelAfter(BenchSettings.IdleTimeout);
-            try
-            {
-                await foreach (var record in consumer.ConsumeAsync(stop.Token))
-                {
-                    bytes += record.Record.Value.Length;
-                    var consumed = count + 1;
-                    Volatile.Write(ref count, consumed);
-                    if (consumed >= target)
-                    {
-                        break;
-                    }
+            // The same reads untimed first, by a consumer of its own: the timed one starts from the beginning with its code compiled.
+            await using var warming = client.CreateConsumer(ReadFromStart);
+            await warming.AssignAsync(settings.Topic, cancellationToken);
+            await ReadAsync(warming, Math.Min(settings.Warmup, target), new Progress(), cancellationToken);
+        }
 
-                    // Re-arming the idle timer costs more than reading a record: do it once per few thousand.
-                    if ((consumed & 4095) == 0)
-                    {
-                        stop.CancelAfter(BenchSettings.IdleTimeout);
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                await Console.Error.WriteLineAsync("obroker: consumption stopped before reading every record.");
-            }
+        await using var consumer = client.CreateConsumer(ReadFromStart);
+        await consumer.AssignAsync(settings.Topic, cancellationToken);
+        var progress = new Progress();
+        var started = Stopwatch.GetTimestamp();
+        await using (ProgressDisplay.Start("consume", () => progress.Count, settings.RecordSize))
+        {
+            await ReadAsync(consumer, target, progress, cancellationToken);
         }
 
         var elapsed = Stopwatch.GetElapsedTime(started);
         await BenchReport.WriteAsync(
-            "consume", settings, count, elapsed, latency: null, string.Create(CultureInfo.InvariantCulture, $"value_bytes={bytes}"));
-        return count == target ? ExitCodes.Success : ExitCodes.Failure;
+            "consume", settings, progress.Count, elapsed, latency: null, string.Create(CultureInfo.InvariantCulture, $"value_bytes={progress.Bytes}"));
+        return progress.Count == target ? ExitCodes.Success : ExitCodes.Failure;
+    }
+
+    private static ConsumerOptions ReadFromStart => new() { AutoOffsetReset = AutoOffsetReset.Earliest };
+
+    /// <summary>Reads <paramref name="target"/> records, or fewer when none arrives for <see cref="BenchSettings.IdleTimeout"/> (said on standard error).</summary>
+    private static async Task ReadAsync(Consumer consumer, long target, Progress progress, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        stop.CancelAfter(BenchSettings.IdleTimeout);
+        try
+        {
+            await foreach (var record in consumer.ConsumeAsync(stop.Token))
+            {
+                progress.Bytes += record.Record.Value.Length;
+                var consumed = progress.Count + 1;
+                progress.Count = consumed;
+                if (consumed >= target)
+                {
+                    break;
+                }
+
+                // Re-arming the idle timer costs more than reading a record: do it once per few thousand.
+                if ((consumed & 4095) == 0)
+                {
+                    stop.CancelAfter(BenchSettings.IdleTimeout);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("obroker: consumption stopped before reading every record.");
+        }
+    }
+
+    /// <summary>What a read took in so far; the progress display reads <see cref="Count"/> from another thread.</summary>
+    private sealed class Progress
+    {
+        private long _count;
+
+        public long Count
+        {
+            get => Volatile.Read(ref _count);
+            set => Volatile.Write(ref _count, value);
+        }
+
+        public long Bytes { get; set; }
     }
 }

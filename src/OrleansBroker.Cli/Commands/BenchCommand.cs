@@ -106,8 +106,8 @@ internal static class BenchCommand
         var warmup = CliOptions.AtLeast(
             new Option<long>("--warmup")
             {
-                Description = "Records produced untimed first, so the code is compiled and the partitions open when the clock starts (produce; "
-                    + $"e2e, at the same rate, default {EndToEndBench.DefaultWarmup:N0}).",
+                Description = "Records produced (produce; e2e, at the same rate, default "
+                    + $"{EndToEndBench.DefaultWarmup:N0}) or read (consume) untimed first, so the code is compiled and the partitions open when the clock starts.",
                 DefaultValueFactory = _ => name == "e2e" ? EndToEndBench.DefaultWarmup : 0,
             },
             0L);
