@@ -107,8 +107,8 @@ if has_phase produce; then
   [ "$CEILING" = 1 ] && ceiling=(--with-ceiling --ceiling-records "$CEILING_RECORDS")
   bench produce "$topic" --records "$RECORDS" --record-size "$SIZE" --producers "$PRODUCERS" --partitions "$PARTITIONS" --warmup "$WARMUP" "${ceiling[@]}"
 fi
-has_phase consume && bench consume "$topic" --records "$RECORDS"
-has_phase e2e && bench e2e "$topic-live" --records "$((RATE * SECS))" --rate "$RATE" --record-size "$SIZE" --partitions "$PARTITIONS" --linger "$E2E_LINGER"
+has_phase consume && bench consume "$topic" --records "$RECORDS" --warmup "$WARMUP"
+has_phase e2e && bench e2e "$topic-live" --records "$((RATE * SECS))" --rate "$RATE" --record-size "$SIZE" --partitions "$PARTITIONS" --linger "$E2E_LINGER" --warmup "$WARMUP"
 has_phase group && bench group "$topic" --records "$RECORDS" --consumers "$CONSUMERS"
 has_phase queue && bench queue "$topic" --records "$RECORDS" --consumers "$CONSUMERS"
 if has_phase partitions; then
@@ -184,8 +184,9 @@ produce_line="$(ours produce)"
   fi
   echo "- \"-\": the phase did not run or failed; a peer's \"phase=error\" line below says why."
   echo "- Client and server share the machine's cores; each obroker bench is its own client process. The silo was warmed with"
-  echo "  $WARMUP records first, and produce sends $WARMUP untimed records in its own process before the clock starts, as the"
-  echo "  peers' PeerBench warms its client with $WARMUP records in one process; consume and e2e start cold."
+  echo "  $WARMUP records first. In its own process, produce sends $WARMUP untimed records before the clock starts, consume reads"
+  echo "  $WARMUP untimed, and e2e sends $WARMUP untimed at its rate first, as the peers' PeerBench warms its client with $WARMUP"
+  echo "  records in one process."
   echo "- fsync before ack: for the peers as their harness documents it (\`$peers_dir/README.md\`)."
   echo
   echo "<details><summary>Raw summary lines</summary>"
