@@ -109,7 +109,7 @@ if has_phase produce; then
 fi
 has_phase consume && bench consume "$topic" --records "$RECORDS" --warmup "$WARMUP"
 has_phase e2e && bench e2e "$topic-live" --records "$((RATE * SECS))" --rate "$RATE" --record-size "$SIZE" --partitions "$PARTITIONS" --linger "$E2E_LINGER" --warmup "$WARMUP"
-has_phase group && bench group "$topic" --records "$RECORDS" --consumers "$CONSUMERS"
+has_phase group && bench group "$topic" --records "$RECORDS" --consumers "$CONSUMERS" --warmup "$WARMUP"
 has_phase queue && bench queue "$topic" --records "$RECORDS" --consumers "$CONSUMERS"
 if has_phase partitions; then
   # Keys k1..k(5*MANY) hash (murmur2) to all but about e^-5 (0.7%) of the partitions.
@@ -184,7 +184,7 @@ produce_line="$(ours produce)"
   fi
   echo "- \"-\": the phase did not run or failed; a peer's \"phase=error\" line below says why."
   echo "- Client and server share the machine's cores; each obroker bench is its own client process. The silo was warmed with"
-  echo "  $WARMUP records first. In its own process, produce sends $WARMUP untimed records before the clock starts, consume reads"
+  echo "  $WARMUP records first. In its own process, produce sends $WARMUP untimed records before the clock starts, consume and group read"
   echo "  $WARMUP untimed, and e2e sends $WARMUP untimed at its rate first, as the peers' PeerBench warms its client with $WARMUP"
   echo "  records in one process."
   echo "- fsync before ack: for the peers as their harness documents it (\`$peers_dir/README.md\`)."

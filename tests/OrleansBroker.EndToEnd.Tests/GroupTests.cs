@@ -46,10 +46,11 @@ public sealed class GroupTests(SiloFixture fixture)
     {
         var topic = await Obroker.BenchTopicAsync(Broker, "bench-group", records: 4000, partitions: 4);
 
-        var group = await Obroker.RunAsync(Broker, "bench", "group", topic, "--records", "4000", "--consumers", "4");
+        var group = await Obroker.RunAsync(Broker, "bench", "group", topic, "--records", "4000", "--consumers", "4", "--warmup", "1000");
 
         Assert.True(group.ExitCode == 0, group.ToString());
-        Assert.Contains(group.Lines, l => l.StartsWith("bench=group ", StringComparison.Ordinal) && l.Contains(" consumers=4", StringComparison.Ordinal));
+        Assert.Contains(group.Lines, l => l.StartsWith("bench=group ", StringComparison.Ordinal) && l.Contains(" records=4000 ", StringComparison.Ordinal)
+            && l.Contains(" consumers=4", StringComparison.Ordinal));
     }
 
     private readonly record struct GroupRow(int Partition, long Committed, long HighWatermark, long Lag)

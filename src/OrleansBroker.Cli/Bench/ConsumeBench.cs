@@ -20,14 +20,7 @@ internal static class ConsumeBench
             return ExitCodes.Failure;
         }
 
-        if (settings.Warmup > 0)
-        {
-            // The same reads untimed first, by a consumer of its own: the timed one starts from the beginning with its code compiled.
-            await using var warming = client.CreateConsumer(ReadFromStart);
-            await warming.AssignAsync(settings.Topic, cancellationToken);
-            await ReadAsync(warming, Math.Min(settings.Warmup, target), new Progress(), cancellationToken);
-        }
-
+        await WarmUpAsync(client, settings, target, cancellationToken);
         await using var consumer = client.CreateConsumer(ReadFromStart);
         await consumer.AssignAsync(settings.Topic, cancellationToken);
         var progress = new Progress();
@@ -41,6 +34,22 @@ internal static class ConsumeBench
         await BenchReport.WriteAsync(
             "consume", settings, progress.Count, elapsed, latency: null, string.Create(CultureInfo.InvariantCulture, $"value_bytes={progress.Bytes}"));
         return progress.Count == target ? ExitCodes.Success : ExitCodes.Failure;
+    }
+
+    /// <summary>
+    /// Reads up to <see cref="BenchSettings.Warmup"/> of the topic's <paramref name="available"/> records untimed, with a consumer
+    /// of its own, so a timed read that follows from the beginning runs compiled code.
+    /// </summary>
+    public static async Task WarmUpAsync(BrokerClient client, BenchSettings settings, long available, CancellationToken cancellationToken)
+    {
+        if (settings.Warmup == 0)
+        {
+            return;
+        }
+
+        await using var warming = client.CreateConsumer(ReadFromStart);
+        await warming.AssignAsync(settings.Topic, cancellationToken);
+        await ReadAsync(warming, Math.Min(settings.Warmup, available), new Progress(), cancellationToken);
     }
 
     private static ConsumerOptions ReadFromStart => new() { AutoOffsetReset = AutoOffsetReset.Earliest };

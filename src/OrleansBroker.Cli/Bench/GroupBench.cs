@@ -9,7 +9,7 @@ namespace OrleansBroker.Cli.Bench;
 /// <c>bench group</c>: several consumers of one new consumer group join one after another, each reading as soon as it
 /// has joined, as separate processes would, and read the topic from the beginning; reports their total throughput from
 /// the first join on (the group's rebalances included) and how long the rebalances took until every member had
-/// partitions.
+/// partitions. With <c>--warmup</c>, a plain consumer reads that many records untimed first.
 /// </summary>
 internal static class GroupBench
 {
@@ -21,6 +21,8 @@ internal static class GroupBench
         {
             return ExitCodes.Failure;
         }
+
+        await ConsumeBench.WarmUpAsync(client, settings, target, cancellationToken);
 
         // A new group has no committed offsets, so every member starts at the beginning of the partitions it gets.
         var group = $"bench-{Guid.NewGuid():N}";

@@ -107,7 +107,7 @@ internal static class BenchCommand
             new Option<long>("--warmup")
             {
                 Description = "Records produced (produce; e2e, at the same rate, default "
-                    + $"{EndToEndBench.DefaultWarmup:N0}) or read (consume) untimed first, so the code is compiled and the partitions open when the clock starts.",
+                    + $"{EndToEndBench.DefaultWarmup:N0}) or read (consume, group) untimed first, so the code is compiled and the partitions open when the clock starts.",
                 DefaultValueFactory = _ => name == "e2e" ? EndToEndBench.DefaultWarmup : 0,
             },
             0L);
