@@ -71,19 +71,19 @@ public sealed partial class PartitionGrain(
         try
         {
             var log = RequireLog();
-            var bytes = batch.Bytes;
             var maxMessageBytes = state.State.Config!.MaxMessageBytes;
-            var status = RecordBatchValidator.Validate(bytes.Span, maxMessageBytes);
+
+            // The caller leaves the batch to the call (see IPartitionGrain.AppendAsync), so the log may write the base offset into it.
+            var status = RecordBatchValidator.Validate(MemoryMarshal.AsMemory(batch.Bytes), maxMessageBytes, out var validated);
             if (status != BatchStatus.Valid)
             {
                 throw status == BatchStatus.TooLarge
-                    ? new RecordTooLargeException($"The batch of {bytes.Length} bytes exceeds max.message.bytes {maxMessageBytes} of {_id.Topic}.")
+                    ? new RecordTooLargeException($"The batch of {batch.Bytes.Length} bytes exceeds max.message.bytes {maxMessageBytes} of {_id.Topic}.")
                     : new CorruptRecordException($"The batch for {_id} is corrupt: {status}. Nothing was written.");
             }
 
-            // The caller leaves the batch to the call (see IPartitionGrain.AppendAsync), so the log may write the base offset into it.
             // The log takes the batch (and its offsets) before this method first waits, so appends keep their call order.
-            return await AppendValidatedAsync(log, MemoryMarshal.AsMemory(bytes), RecordBatchHeader.ReadUnchecked(bytes.Span).RecordCount);
+            return await AppendValidatedAsync(log, validated);
         }
         finally
         {
@@ -149,15 +149,15 @@ public sealed partial class PartitionGrain(
         DeactivateOnIdle();
     }
 
-    private async ValueTask<long> AppendValidatedAsync(IPartitionLog log, Memory<byte> batch, int records)
+    private async ValueTask<long> AppendValidatedAsync(IPartitionLog log, ValidatedBatch batch)
     {
         var started = timeProvider.GetTimestamp();
         try
         {
             var baseOffset = await log.AppendAsync(batch);
             var topic = new KeyValuePair<string, object?>(BrokerInstruments.TopicTag, _id.Topic);
-            instruments.RecordsIn.Add(records, topic);
-            instruments.BytesIn.Add(batch.Length, topic);
+            instruments.RecordsIn.Add(batch.Header.RecordCount, topic);
+            instruments.BytesIn.Add(batch.Bytes.Length, topic);
             instruments.AppendDuration.Record(timeProvider.GetElapsedTime(started).TotalMilliseconds, topic);
             return baseOffset;
         }

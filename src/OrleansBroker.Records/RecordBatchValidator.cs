@@ -15,9 +15,22 @@ public static class RecordBatchValidator
     /// <summary>Checks that <paramref name="batch"/> is exactly one valid batch. Never throws; never allocates.</summary>
     /// <param name="batch">The bytes of one batch, with no bytes after it.</param>
     /// <param name="maxBatchSize">The largest batch accepted, in bytes.</param>
-    public static BatchStatus Validate(ReadOnlySpan<byte> batch, int maxBatchSize)
+    public static BatchStatus Validate(ReadOnlySpan<byte> batch, int maxBatchSize) => Validate(batch, maxBatchSize, out _);
+
+    /// <summary>Checks that <paramref name="batch"/> is exactly one valid batch and, when it is, hands it out with its header.</summary>
+    /// <param name="batch">The bytes of one batch, with no bytes after it.</param>
+    /// <param name="maxBatchSize">The largest batch accepted, in bytes.</param>
+    /// <param name="validated">The batch and its header when the result is <see cref="BatchStatus.Valid"/>.</param>
+    public static BatchStatus Validate(Memory<byte> batch, int maxBatchSize, out ValidatedBatch validated)
     {
-        var status = RecordBatchHeader.TryRead(batch, maxBatchSize, out var header);
+        var status = Validate(batch.Span, maxBatchSize, out var header);
+        validated = status == BatchStatus.Valid ? new ValidatedBatch(batch, header) : default;
+        return status;
+    }
+
+    private static BatchStatus Validate(ReadOnlySpan<byte> batch, int maxBatchSize, out RecordBatchHeader header)
+    {
+        var status = RecordBatchHeader.TryRead(batch, maxBatchSize, out header);
         if (status != BatchStatus.Valid)
         {
             return status;

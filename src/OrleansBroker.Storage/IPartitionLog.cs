@@ -1,3 +1,5 @@
+using OrleansBroker.Records;
+
 namespace OrleansBroker.Storage;
 
 /// <summary>
@@ -39,6 +41,15 @@ public interface IPartitionLog : IAsyncDisposable
     /// </exception>
     /// <exception cref="ArgumentException">The batch is larger than <see cref="LogConfig.MaxBatchBytes"/>.</exception>
     ValueTask<long> AppendAsync(Memory<byte> batch, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Appends a batch the caller validated already (see <see cref="RecordBatchValidator"/>): as
+    /// <see cref="AppendAsync(Memory{byte}, CancellationToken)"/>, without reading its header or checking its CRC again.
+    /// </summary>
+    /// <exception cref="StaleEpochException">A newer writer opened the log; nothing of this batch was written.</exception>
+    /// <exception cref="LogStorageException">Storage failed the write past its retries (see the other overload).</exception>
+    /// <exception cref="ArgumentException">The batch is larger than <see cref="LogConfig.MaxBatchBytes"/>.</exception>
+    ValueTask<long> AppendAsync(ValidatedBatch batch, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Reads whole batches, starting with the batch that holds <paramref name="offset"/>, up to

@@ -6,6 +6,24 @@ public sealed class RecordBatchCorruptionTests
 
     public static TheoryData<byte> Masks => [0x01, 0x80, 0xFF];
 
+    [Fact]
+    public void A_valid_batch_is_handed_out_with_the_header_it_was_validated_with_and_a_corrupt_one_is_not()
+    {
+        var batch = TestRecord.BuildBatch([new TestRecord(1_700_000_000_000, "k"u8.ToArray(), "v"u8.ToArray(), [])]);
+        var corrupt = (byte[])batch.Clone();
+        corrupt[^1] ^= 1;
+
+        var valid = RecordBatchValidator.Validate(batch.AsMemory(), MaxBatchSize, out var validated);
+        var invalid = RecordBatchValidator.Validate(corrupt.AsMemory(), MaxBatchSize, out var notValidated);
+
+        Assert.Equal(BatchStatus.Valid, valid);
+        Assert.Equal(BatchStatus.Valid, RecordBatchHeader.TryRead(batch, MaxBatchSize, out var header));
+        Assert.Equal(header, validated.Header);
+        Assert.True(validated.Bytes.Span.SequenceEqual(batch));
+        Assert.NotEqual(BatchStatus.Valid, invalid);
+        Assert.True(notValidated.Bytes.IsEmpty);
+    }
+
     [Theory]
     [MemberData(nameof(Masks))]
     public void Every_single_byte_corruption_outside_the_broker_owned_fields_is_detected(byte mask)

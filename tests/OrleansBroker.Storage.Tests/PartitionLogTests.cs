@@ -1,4 +1,5 @@
 using CsCheck;
+using OrleansBroker.Records;
 using OrleansBroker.Storage.Engine;
 
 namespace OrleansBroker.Storage.Tests;
@@ -440,6 +441,24 @@ public sealed class PartitionLogTests : IDisposable
         await Assert.ThrowsAsync<ArgumentException>(async () => await log.AppendAsync(TestBatches.Create(3).AsMemory(0, 70), Cancellation));
 
         Assert.Equal((0L, 0L, 0L), (log.NextOffset, log.HighWatermark, log.SizeInBytes));
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task A_validated_batch_appends_as_its_bytes_would_and_is_still_held_to_the_logs_batch_size(string backend)
+    {
+        await using var log = await OpenAsync(backend, "orders", 1, LogConfig.Default with { MaxBatchBytes = 200 });
+        var small = TestBatches.Create(3);
+        var large = TestBatches.Create(5, valueBytes: 40);
+        Assert.Equal(BatchStatus.Valid, RecordBatchValidator.Validate(small.AsMemory(), int.MaxValue, out var validSmall));
+        Assert.Equal(BatchStatus.Valid, RecordBatchValidator.Validate(large.AsMemory(), int.MaxValue, out var validLarge));
+
+        var first = await log.AppendAsync(validSmall, Cancellation);
+        var second = await log.AppendAsync(TestBatches.Create(2), Cancellation);
+        await Assert.ThrowsAsync<ArgumentException>(async () => await log.AppendAsync(validLarge, Cancellation));
+
+        Assert.Equal((0L, 3L, 5L), (first, second, log.HighWatermark));
+        Assert.Equal(small, (await LogAssert.ReadAllAsync(log, 0))[0]);
     }
 
     [Theory]

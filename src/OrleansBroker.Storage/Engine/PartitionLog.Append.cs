@@ -21,17 +21,33 @@ internal sealed partial class PartitionLog
 
     public ValueTask<long> AppendAsync(Memory<byte> batch, CancellationToken cancellationToken = default)
     {
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return ValueTask.FromCanceled<long>(cancellationToken);
-        }
-
         // Recovery keeps only batches that pass this same check, so a batch accepted here can never make a
         // restart truncate acknowledged data behind it.
         var status = RecordBatchHeader.TryRead(batch.Span, _config.MaxBatchBytes, out var header);
         if (status != BatchStatus.Valid || header.TotalSize != batch.Length)
         {
             ThrowInvalidBatch(status, batch.Length, nameof(batch));
+        }
+
+        return EnqueueAsync(batch, header, cancellationToken);
+    }
+
+    public ValueTask<long> AppendAsync(ValidatedBatch batch, CancellationToken cancellationToken = default)
+    {
+        // The validator checked what recovery checks but against the caller's size limit, not this log's.
+        if (batch.Header.TotalSize > _config.MaxBatchBytes)
+        {
+            ThrowInvalidBatch(BatchStatus.TooLarge, batch.Bytes.Length, nameof(batch));
+        }
+
+        return EnqueueAsync(batch.Bytes, batch.Header, cancellationToken);
+    }
+
+    private ValueTask<long> EnqueueAsync(Memory<byte> batch, in RecordBatchHeader header, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<long>(cancellationToken);
         }
 
         var completion = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
