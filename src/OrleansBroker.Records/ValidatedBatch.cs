@@ -2,7 +2,8 @@ namespace OrleansBroker.Records;
 
 /// <summary>
 /// The bytes of one batch that passed <see cref="RecordBatchValidator"/>, with the header it read: a log that takes it
-/// appends without reading the header or computing the CRC again. Only the validator makes one.
+/// appends without reading the header or computing the CRC again. Only the validator makes one that holds a batch;
+/// the default instance holds none, and a log refuses it.
 /// </summary>
 public readonly struct ValidatedBatch
 {

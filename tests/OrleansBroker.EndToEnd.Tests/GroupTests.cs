@@ -50,7 +50,7 @@ public sealed class GroupTests(SiloFixture fixture)
 
         Assert.True(group.ExitCode == 0, group.ToString());
         Assert.Contains(group.Lines, l => l.StartsWith("bench=group ", StringComparison.Ordinal) && l.Contains(" records=4000 ", StringComparison.Ordinal)
-            && l.Contains(" consumers=4", StringComparison.Ordinal));
+            && l.Contains(" consumers=4", StringComparison.Ordinal) && l.Split(' ').Contains("warmup=1000"));
     }
 
     private readonly record struct GroupRow(int Partition, long Committed, long HighWatermark, long Lag)

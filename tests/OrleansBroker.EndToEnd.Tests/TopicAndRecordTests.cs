@@ -145,7 +145,8 @@ public sealed class TopicAndRecordTests(SiloFixture fixture)
         Assert.True(produce.ExitCode == 0, produce.ToString());
         Assert.Contains(produce.Lines, l => l.StartsWith("bench=produce ", StringComparison.Ordinal) && l.Contains(" records=2000 ", StringComparison.Ordinal));
         Assert.True(consume.ExitCode == 0, consume.ToString());
-        Assert.Contains(consume.Lines, l => l.StartsWith("bench=consume ", StringComparison.Ordinal) && l.Contains(" records=2000 ", StringComparison.Ordinal));
+        Assert.Contains(consume.Lines, l => l.StartsWith("bench=consume ", StringComparison.Ordinal) && l.Contains(" records=2000 ", StringComparison.Ordinal)
+            && l.Split(' ').Contains("warmup=500"));
         Assert.True(e2e.ExitCode == 0, e2e.ToString());
         Assert.Contains(e2e.Lines, l => l.StartsWith("bench=e2e ", StringComparison.Ordinal) && l.Contains(" records=500 ", StringComparison.Ordinal)
             && l.Contains(" sent=500 received=500 warmup=300", StringComparison.Ordinal));

@@ -445,7 +445,7 @@ public sealed class PartitionLogTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Backends))]
-    public async Task A_validated_batch_appends_as_its_bytes_would_and_is_still_held_to_the_logs_batch_size(string backend)
+    public async Task A_validated_batch_appends_as_its_bytes_would_and_is_still_held_to_the_logs_batch_size_and_an_empty_one_is_refused(string backend)
     {
         await using var log = await OpenAsync(backend, "orders", 1, LogConfig.Default with { MaxBatchBytes = 200 });
         var small = TestBatches.Create(3);
@@ -456,6 +456,7 @@ public sealed class PartitionLogTests : IDisposable
         var first = await log.AppendAsync(validSmall, Cancellation);
         var second = await log.AppendAsync(TestBatches.Create(2), Cancellation);
         await Assert.ThrowsAsync<ArgumentException>(async () => await log.AppendAsync(validLarge, Cancellation));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await log.AppendAsync(default(ValidatedBatch), Cancellation));
 
         Assert.Equal((0L, 3L, 5L), (first, second, log.HighWatermark));
         Assert.Equal(small, (await LogAssert.ReadAllAsync(log, 0))[0]);

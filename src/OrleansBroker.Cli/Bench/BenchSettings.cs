@@ -15,7 +15,7 @@ internal sealed record BenchSettings(string Topic, long Records, int RecordSize,
     /// <summary>A bench that stops receiving records ends and reports what it read rather than hang.</summary>
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(15);
 
-    /// <summary>Records produced before the clock starts (<c>--warmup</c>), so the code is compiled and the partitions open when it does.</summary>
+    /// <summary>Records produced or read before the clock starts (<c>--warmup</c>), so the code is compiled and the partitions are open when it does.</summary>
     public long Warmup { get; init; }
 
     /// <summary>The options of the bench's producers (<c>--linger</c>).</summary>

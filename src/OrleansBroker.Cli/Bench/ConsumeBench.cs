@@ -20,42 +20,47 @@ internal static class ConsumeBench
             return ExitCodes.Failure;
         }
 
-        await WarmUpAsync(client, settings, target, cancellationToken);
+        var warmedUp = await WarmUpAsync(client, settings, target, cancellationToken);
         await using var consumer = client.CreateConsumer(ReadFromStart);
         await consumer.AssignAsync(settings.Topic, cancellationToken);
         var progress = new Progress();
         var started = Stopwatch.GetTimestamp();
         await using (ProgressDisplay.Start("consume", () => progress.Count, settings.RecordSize))
         {
-            await ReadAsync(consumer, target, progress, cancellationToken);
+            await ReadAsync(consumer, target, progress, "consumption", cancellationToken);
         }
 
         var elapsed = Stopwatch.GetElapsedTime(started);
         await BenchReport.WriteAsync(
-            "consume", settings, progress.Count, elapsed, latency: null, string.Create(CultureInfo.InvariantCulture, $"value_bytes={progress.Bytes}"));
+            "consume", settings, progress.Count, elapsed, latency: null, string.Create(CultureInfo.InvariantCulture, $"value_bytes={progress.Bytes} warmup={warmedUp}"));
         return progress.Count == target ? ExitCodes.Success : ExitCodes.Failure;
     }
 
     /// <summary>
-    /// Reads up to <see cref="BenchSettings.Warmup"/> of the topic's <paramref name="available"/> records untimed, with a consumer
-    /// of its own, so a timed read that follows from the beginning runs compiled code.
+    /// Reads <see cref="BenchSettings.Warmup"/> records untimed, at most the <paramref name="target"/> the timed read takes,
+    /// with a consumer of its own, so a timed read that follows from the beginning runs compiled code. Returns how many it read.
     /// </summary>
-    public static async Task WarmUpAsync(BrokerClient client, BenchSettings settings, long available, CancellationToken cancellationToken)
+    public static async Task<long> WarmUpAsync(BrokerClient client, BenchSettings settings, long target, CancellationToken cancellationToken)
     {
         if (settings.Warmup == 0)
         {
-            return;
+            return 0;
         }
 
         await using var warming = client.CreateConsumer(ReadFromStart);
         await warming.AssignAsync(settings.Topic, cancellationToken);
-        await ReadAsync(warming, Math.Min(settings.Warmup, available), new Progress(), cancellationToken);
+        var progress = new Progress();
+        await ReadAsync(warming, Math.Min(settings.Warmup, target), progress, "the warm-up", cancellationToken);
+        return progress.Count;
     }
 
     private static ConsumerOptions ReadFromStart => new() { AutoOffsetReset = AutoOffsetReset.Earliest };
 
-    /// <summary>Reads <paramref name="target"/> records, or fewer when none arrives for <see cref="BenchSettings.IdleTimeout"/> (said on standard error).</summary>
-    private static async Task ReadAsync(Consumer consumer, long target, Progress progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads <paramref name="target"/> records, or fewer when none arrives for <see cref="BenchSettings.IdleTimeout"/> (said on
+    /// standard error, naming the read <paramref name="what"/>).
+    /// </summary>
+    private static async Task ReadAsync(Consumer consumer, long target, Progress progress, string what, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         stop.CancelAfter(BenchSettings.IdleTimeout);
@@ -80,7 +85,7 @@ internal static class ConsumeBench
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            await Console.Error.WriteLineAsync("obroker: consumption stopped before reading every record.");
+            await Console.Error.WriteLineAsync($"obroker: {what} stopped before reading every record.");
         }
     }
 

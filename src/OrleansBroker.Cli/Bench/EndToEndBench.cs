@@ -18,9 +18,6 @@ internal static class EndToEndBench
 {
     public const int StampSize = sizeof(long);
 
-    /// <summary>The default <c>--warmup</c>: one second at the 50,000 records/s the latency target is set for, the peers' harness's count.</summary>
-    public const long DefaultWarmup = 50_000;
-
     private static readonly TimeSpan MinimumSleep = TimeSpan.FromMilliseconds(1);
 
     public static async Task<int> RunAsync(BrokerClient client, BenchSettings settings, CancellationToken cancellationToken)
@@ -31,7 +28,8 @@ internal static class EndToEndBench
         var payload = new byte[settings.RecordSize];
         Random.Shared.NextBytes(payload);
 
-        // One record before the clock starts loads the topic's metadata, so the first measured record does not wait for it.
+        // One record before the clock starts loads the topic's metadata, so the first record sent does not wait for it (the
+        // first measured one, with --warmup 0).
         await producer.ProduceAsync(settings.Topic, null, payload);
 
         await using var consumer = client.CreateConsumer(new ConsumerOptions { AutoOffsetReset = AutoOffsetReset.Latest });
@@ -45,8 +43,16 @@ internal static class EndToEndBench
         {
             sent = await SendAtRateAsync(producer, window, settings, payload, receiver, cancellationToken);
             await window.DrainAsync();
-            var producing = Stopwatch.GetElapsedTime(receiver.MeasuredFrom);
             stopConsumer.CancelAfter(BenchSettings.IdleTimeout);
+            if (sent == 0)
+            {
+                // Stopped (a failure, Ctrl+C) before the first measured record: there is nothing to report.
+                await stopConsumer.CancelAsync();
+                await receiving;
+                return await ProduceWindow.ReportFailuresAsync(window) is var failed and not ExitCodes.Success ? failed : ExitCodes.Failure;
+            }
+
+            var producing = Stopwatch.GetElapsedTime(receiver.MeasuredFrom);
             await receiving;
 
             var fields = string.Create(

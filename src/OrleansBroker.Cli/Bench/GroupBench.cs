@@ -22,7 +22,7 @@ internal static class GroupBench
             return ExitCodes.Failure;
         }
 
-        await ConsumeBench.WarmUpAsync(client, settings, target, cancellationToken);
+        var warmedUp = await ConsumeBench.WarmUpAsync(client, settings, target, cancellationToken);
 
         // A new group has no committed offsets, so every member starts at the beginning of the partitions it gets.
         var group = $"bench-{Guid.NewGuid():N}";
@@ -63,7 +63,7 @@ internal static class GroupBench
             await consumer.DisposeAsync();
         }
 
-        var fields = string.Create(CultureInfo.InvariantCulture, $"consumers={settings.Consumers} group={group} members_assigned={rebalance.MembersAssigned}");
+        var fields = string.Create(CultureInfo.InvariantCulture, $"consumers={settings.Consumers} group={group} members_assigned={rebalance.MembersAssigned} warmup={warmedUp}");
         if (rebalance.Completed is { } completed)
         {
             await Console.Out.WriteLineAsync(string.Create(

@@ -106,9 +106,8 @@ internal static class BenchCommand
         var warmup = CliOptions.AtLeast(
             new Option<long>("--warmup")
             {
-                Description = "Records produced (produce; e2e, at the same rate, default "
-                    + $"{EndToEndBench.DefaultWarmup:N0}) or read (consume, group) untimed first, so the code is compiled and the partitions open when the clock starts.",
-                DefaultValueFactory = _ => name == "e2e" ? EndToEndBench.DefaultWarmup : 0,
+                Description = "Records produced (produce; e2e, at --rate, by default one second's worth) or read (consume, group, at most "
+                    + "--records) untimed first, so the code is compiled and the partitions are open when the clock starts.",
             },
             0L);
         var command = new Command(name, description) { topic, records, recordSize, producers, rate, partitions, consumers, linger, warmup, JsonOption };
@@ -130,7 +129,7 @@ internal static class BenchCommand
             {
                 JsonPath = result.GetValue(JsonOption),
                 Producer = new ProducerOptions { Linger = TimeSpan.FromMilliseconds(result.GetValue(linger)) },
-                Warmup = result.GetValue(warmup),
+                Warmup = result.GetResult(warmup) is { Implicit: false } ? result.GetValue(warmup) : name == "e2e" ? result.GetValue(rate) : 0,
             };
             return await run(connection, result, await settings.WithTopicPartitionsAsync(connection.Client), cancellationToken);
         });

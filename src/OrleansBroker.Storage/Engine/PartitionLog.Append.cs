@@ -34,7 +34,13 @@ internal sealed partial class PartitionLog
 
     public ValueTask<long> AppendAsync(ValidatedBatch batch, CancellationToken cancellationToken = default)
     {
-        // The validator checked what recovery checks but against the caller's size limit, not this log's.
+        // The validator checked what recovery checks but against the caller's size limit, not this log's; and a default
+        // instance, which no validator handed out, holds no batch at all.
+        if (batch.Bytes.Length < RecordBatch.HeaderSize || batch.Header.TotalSize != batch.Bytes.Length)
+        {
+            ThrowInvalidBatch(BatchStatus.Incomplete, batch.Bytes.Length, nameof(batch));
+        }
+
         if (batch.Header.TotalSize > _config.MaxBatchBytes)
         {
             ThrowInvalidBatch(BatchStatus.TooLarge, batch.Bytes.Length, nameof(batch));
