@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using OrleansBroker.Grains;
 using OrleansBroker.Records;
@@ -121,9 +120,14 @@ public sealed partial class Consumer : IAsyncDisposable
     /// ends only when <paramref name="cancellationToken"/> is cancelled.
     /// </summary>
     /// <exception cref="CorruptRecordException">A fetched batch failed its checks.</exception>
-    public async IAsyncEnumerable<ConsumeResult> ConsumeAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<ConsumeResult> ConsumeAsync(CancellationToken cancellationToken = default) => new RecordStream(this, cancellationToken);
+
+    /// <summary>
+    /// Waits for the next answered fetch of an assigned partition and hands its batches to <paramref name="records"/>;
+    /// false once <paramref name="cancellationToken"/> is cancelled.
+    /// </summary>
+    private async ValueTask<bool> NextFetchAsync(RecordStream.Enumerator records, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         while (!cancellationToken.IsCancellationRequested)
         {
             if (Subscribed && !await TryReconcileAsync(cancellationToken))
@@ -182,36 +186,11 @@ public sealed partial class Consumer : IAsyncDisposable
                 continue;
             }
 
-            var generation = completed.Generation;
-            var reader = new RecordBatchReader(fetched.Batches);
-            while (reader.TryReadNext(out var record))
-            {
-                if (record.Offset < completed.Position)
-                {
-                    continue;
-                }
-
-                completed.Position = record.Offset + 1;
-                yield return new ConsumeResult(completed.TopicPartition, record);
-                if (completed.Generation != generation)
-                {
-                    break;
-                }
-
-                if (assignmentChanged.IsCompleted)
-                {
-                    // Apply the group's change before the next record; the rest of this batch is fetched again.
-                    completed.SeekTo(completed.Position);
-                    break;
-                }
-            }
-
-            if (reader.Status != BatchStatus.Valid)
-            {
-                throw new CorruptRecordException(
-                    $"A batch fetched from {completed.TopicPartition} at offset {reader.NextOffset} is corrupt: {reader.Status}.");
-            }
+            records.Read(completed, fetched.Batches, assignmentChanged);
+            return true;
         }
+
+        return false;
     }
 
     /// <summary>Commits the position of every assigned partition to the group: it resumes there.</summary>

@@ -256,6 +256,77 @@ public sealed class ProduceConsumeTests(BrokerClusterFixture fixture)
         Assert.Equal(2, partition);
     }
 
+    [Fact]
+    public async Task A_batch_corrupted_on_disk_ends_the_stream_with_a_corrupt_record_error_after_the_records_before_it()
+    {
+        // Arrange: two batches, then one byte of the second one's last record flipped in the segment file.
+        var topic = await NewTopicAsync();
+        await using (var producer = fixture.Broker.CreateProducer())
+        {
+            await producer.ProduceAsync(topic, null, "first");
+            await producer.ProduceAsync(topic, null, "second");
+        }
+
+        var segment = Directory.GetFiles(fixture.DataDirectory, "*.log", SearchOption.AllDirectories)
+            .Single(file => Path.GetFileName(Path.GetDirectoryName(file)) == $"{topic}-0");
+        await using (var file = new FileStream(segment, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+        {
+            file.Position = file.Length - 1;
+            var last = (byte)file.ReadByte();
+            file.Position = file.Length - 1;
+            file.WriteByte((byte)(last ^ 0xFF));
+        }
+
+        await using var consumer = fixture.Broker.CreateConsumer();
+        await consumer.AssignAsync(topic, TestContext.Current.CancellationToken);
+        var values = new List<string>();
+
+        // Act
+        var corrupt = await Assert.ThrowsAsync<CorruptRecordException>(async () =>
+        {
+            await foreach (var result in consumer.ConsumeAsync(TestContext.Current.CancellationToken))
+            {
+                values.Add(Encoding.UTF8.GetString(result.Value!.Value.Span));
+            }
+        }).WaitAsync(Patience.Records, TestContext.Current.CancellationToken);
+
+        // Assert
+        Assert.Equal(["first"], values);
+        Assert.Contains(new TopicPartition(topic, 0).ToString(), corrupt.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_stream_ends_when_the_token_given_to_its_enumerator_is_cancelled()
+    {
+        // Arrange
+        var topic = await NewTopicAsync();
+        await using (var producer = fixture.Broker.CreateProducer())
+        {
+            await producer.ProduceAsync(topic, null, "only");
+        }
+
+        await using var consumer = fixture.Broker.CreateConsumer();
+        await consumer.AssignAsync(topic, TestContext.Current.CancellationToken);
+        using var stop = new CancellationTokenSource();
+        var received = 0;
+
+        // Act: the stream itself has no token; only the enumerator's can end it while it waits for more records.
+        var reading = Task.Run(
+            async () =>
+            {
+                await foreach (var _ in consumer.ConsumeAsync().WithCancellation(stop.Token))
+                {
+                    received++;
+                    await stop.CancelAsync();
+                }
+            },
+            TestContext.Current.CancellationToken);
+
+        // Assert
+        await reading.ContinueWith(_ => { }, TaskScheduler.Default).WaitAsync(Patience.Records, TestContext.Current.CancellationToken);
+        Assert.Equal(1, received);
+    }
+
     private async Task<string> NewTopicAsync(int partitions = 1)
     {
         var topic = BrokerClusterFixture.NewTopic();
