@@ -78,21 +78,32 @@ internal static class EndToEndBench
     }
 
     /// <summary>
-    /// Sends the warm-up records and then the measured ones on one schedule: record i is due at start + i / rate. Each
-    /// pass sends every record that is due, then sleeps until the next one is (at least a millisecond), so the rate holds
-    /// even though timers tick only every millisecond or so. Returns how many measured records it sent.
+    /// Sends the warm-up records and then the measured ones at the rate: record i is due at origin + (i - first) / rate,
+    /// where the schedule starts again (first, origin) with the first measured record, so a warm-up that fell behind does
+    /// not bunch the measured ones. Each pass sends every record that is due, then sleeps until the next one is (at least a
+    /// millisecond), so the rate holds even though timers tick only every millisecond or so. Returns how many measured
+    /// records it sent.
     /// </summary>
     private static async Task<long> SendAtRateAsync(
         Producer producer, ProduceWindow window, BenchSettings settings, byte[] payload, Receiver receiver, CancellationToken cancellationToken)
     {
         var total = settings.Warmup + settings.Records;
-        var started = Stopwatch.GetTimestamp();
+        var origin = Stopwatch.GetTimestamp();
+        var first = 0L;
         var sent = 0L;
         while (sent < total && window.FirstError is null && !cancellationToken.IsCancellationRequested)
         {
-            var due = Math.Min(total, (long)(Stopwatch.GetElapsedTime(started).TotalSeconds * settings.Rate) + 1);
+            var due = Math.Min(total, first + (long)(Stopwatch.GetElapsedTime(origin).TotalSeconds * settings.Rate) + 1);
             for (; sent < due; sent++)
             {
+                if (sent == settings.Warmup && first != sent)
+                {
+                    // The first measured record: it goes now, and the schedule counts from it.
+                    origin = Stopwatch.GetTimestamp();
+                    first = sent;
+                    due = sent + 1;
+                }
+
                 await window.WaitForRoomAsync(payload.Length);
 
                 // The producer copies the value before ProduceAsync returns, so one buffer serves every record.
@@ -107,7 +118,7 @@ internal static class EndToEndBench
             }
 
             // Sleep at least a timer tick: a shorter delay rounds down to none, and the loop would spin a core the broker needs.
-            var wait = TimeSpan.FromSeconds((double)sent / settings.Rate) - Stopwatch.GetElapsedTime(started);
+            var wait = TimeSpan.FromSeconds((double)(sent - first) / settings.Rate) - Stopwatch.GetElapsedTime(origin);
             if (sent < total)
             {
                 await Task.Delay(wait > MinimumSleep ? wait : MinimumSleep, cancellationToken);
