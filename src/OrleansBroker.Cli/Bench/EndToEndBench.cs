@@ -96,21 +96,17 @@ internal static class EndToEndBench
             var due = Math.Min(total, first + (long)(Stopwatch.GetElapsedTime(origin).TotalSeconds * settings.Rate) + 1);
             for (; sent < due; sent++)
             {
-                if (sent == settings.Warmup && first != sent)
-                {
-                    // The first measured record: it goes now, and the schedule counts from it.
-                    origin = Stopwatch.GetTimestamp();
-                    first = sent;
-                    due = sent + 1;
-                }
-
                 await window.WaitForRoomAsync(payload.Length);
 
                 // The producer copies the value before ProduceAsync returns, so one buffer serves every record.
                 var sentAt = Stopwatch.GetTimestamp();
                 if (sent == settings.Warmup)
                 {
+                    // The first measured record: it goes now, and the schedule counts from it.
                     receiver.MeasureFrom(sentAt);
+                    origin = sentAt;
+                    first = sent;
+                    due = sent + 1;
                 }
 
                 BinaryPrimitives.WriteInt64LittleEndian(payload, sentAt);
