@@ -18,8 +18,7 @@ namespace OrleansBroker.Benchmarks;
 [MemoryDiagnoser]
 public class PartitionLogAppendBenchmarks
 {
-    private const int RecordsPerBatch = 1000;
-    private const int ValueSize = 100;
+    private const int RecordsPerBatch = BenchLogs.RecordsPerBatch;
     private const int BatchesPerInvoke = 16;
     private const long ProducerId = 7;
 
@@ -48,15 +47,7 @@ public class PartitionLogAppendBenchmarks
     [GlobalSetup]
     public async Task SetupAsync()
     {
-        var value = new byte[ValueSize];
-        Random.Shared.NextBytes(value);
-        using var builder = new RecordBatchBuilder();
-        for (var i = 0; i < RecordsPerBatch; i++)
-        {
-            builder.Append(1_700_000_000_000 + i, default, true, value, false, []);
-        }
-
-        var batch = builder.Build(ProducerId, 0, 0).ToArray();
+        var batch = BenchLogs.CreateBatch(ProducerId);
         for (var i = 0; i < _batches.Length; i++)
         {
             _batches[i] = batch.ToArray();
@@ -69,18 +60,7 @@ public class PartitionLogAppendBenchmarks
             _crcFlips[bit] = crc ^ Crc32C.Compute(batch.AsSpan(RecordBatch.CrcStart));
         }
 
-        ILogStore store;
-        if (Backend == "File")
-        {
-            _dataDirectory = Directory.CreateTempSubdirectory("obroker-bench-").FullName;
-            store = new FileLogStore(new FileLogStoreOptions { DataDirectory = _dataDirectory }, TimeProvider.System);
-        }
-        else
-        {
-            store = new MemoryLogStore(TimeProvider.System);
-        }
-
-        _log = await store.OpenAsync(new LogPartition("bench", 0), 1, Config);
+        (_log, _dataDirectory) = await BenchLogs.OpenAsync(Backend, Config);
     }
 
     [Benchmark(OperationsPerInvoke = BatchesPerInvoke * RecordsPerBatch)]
@@ -120,18 +100,7 @@ public class PartitionLogAppendBenchmarks
     }
 
     [GlobalCleanup]
-    public async Task CleanupAsync()
-    {
-        if (_log is not null)
-        {
-            await _log.DisposeAsync();
-        }
-
-        if (_dataDirectory is not null)
-        {
-            Directory.Delete(_dataDirectory, recursive: true);
-        }
-    }
+    public Task CleanupAsync() => BenchLogs.CloseAsync(_log, _dataDirectory);
 
     /// <summary>
     /// Gives the batch the producer's next sequence number, as a producer sending its next batch would.
