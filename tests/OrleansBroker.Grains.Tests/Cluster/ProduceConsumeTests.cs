@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using OrleansBroker.Client.Consuming;
 using OrleansBroker.Client.Producing;
@@ -168,6 +169,57 @@ public sealed class ProduceConsumeTests(BrokerClusterFixture fixture)
                 _ = producer.ProduceAsync(topic, null, new byte[100]).AsTask();
             }
         });
+    }
+
+    [Fact]
+    [SuppressMessage("Reliability", "CA2012:Use ValueTasks correctly", Justification = "Each acknowledgement is kept to be awaited once, after the loop, as a caller with many records in flight does.")]
+    public async Task Producing_on_the_fast_path_allocates_nothing_per_record()
+    {
+        // Arrange: one partition and a long linger put a round's records into one batch. A first round loads the topic's
+        // route and grows a batch buffer, which the producer pools once that batch is acknowledged and its bytes released.
+        const int Records = 3_000;
+        var topic = await NewTopicAsync();
+        await using var producer = fixture.Broker.CreateProducer(new ProducerOptions { Linger = TimeSpan.FromMinutes(10) });
+        var value = new byte[100];
+        var acks = new ValueTask<ProduceResult>[Records];
+        await ProduceRoundAsync();
+        while (producer.BufferedBytes > 0)
+        {
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+
+        // Act
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < Records; i++)
+        {
+            acks[i] = producer.ProduceAsync(topic, null, value);
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        await producer.FlushAsync(TestContext.Current.CancellationToken);
+        var offsets = new List<long>();
+        foreach (var ack in acks)
+        {
+            offsets.Add((await ack).Offset);
+        }
+
+        // Assert: what a batch costs (its bookkeeping objects) spread over its records stays under a byte each.
+        Assert.Equal(Enumerable.Range(Records, Records).Select(i => (long)i), offsets);
+        Assert.True(allocated < Records, $"Producing {Records} records allocated {allocated} bytes on the calling thread.");
+
+        async Task ProduceRoundAsync()
+        {
+            for (var i = 0; i < Records; i++)
+            {
+                acks[i] = producer.ProduceAsync(topic, null, value);
+            }
+
+            await producer.FlushAsync(TestContext.Current.CancellationToken);
+            foreach (var ack in acks)
+            {
+                await ack;
+            }
+        }
     }
 
     [Fact]
