@@ -223,6 +223,43 @@ public sealed class ProduceConsumeTests(BrokerClusterFixture fixture)
     }
 
     [Fact]
+    [SuppressMessage("Reliability", "CA2012:Use ValueTasks correctly", Justification = "The loop reads a MoveNextAsync only when it completed at once, and stops at the first that did not.")]
+    public async Task Consuming_the_records_of_a_fetched_batch_allocates_nothing_per_record()
+    {
+        // Arrange: one batch of records, and a consumer whose first record brought that whole batch in one fetch.
+        const int Records = 2_000;
+        var topic = await NewTopicAsync();
+        await using (var producer = fixture.Broker.CreateProducer(new ProducerOptions { Linger = TimeSpan.FromMinutes(10) }))
+        {
+            var value = new byte[100];
+            var acks = Enumerable.Range(0, Records).Select(_ => producer.ProduceAsync(topic, null, value).AsTask()).ToList();
+            await producer.FlushAsync(TestContext.Current.CancellationToken);
+            await Task.WhenAll(acks);
+        }
+
+        await using var consumer = fixture.Broker.CreateConsumer();
+        await consumer.AssignAsync(topic, TestContext.Current.CancellationToken);
+        await using var records = consumer.ConsumeAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
+        Assert.True(await records.MoveNextAsync());
+
+        // Act: the rest of the batch is handed out without waiting, so on this thread.
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var handedOut = 1;
+        long lastOffset = 0;
+        while (handedOut < Records && records.MoveNextAsync() is { IsCompletedSuccessfully: true, Result: true })
+        {
+            lastOffset = records.Current.Offset;
+            handedOut++;
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // Assert
+        Assert.Equal((Records, Records - 1L), (handedOut, lastOffset));
+        Assert.True(allocated < Records, $"Handing out {Records - 1} records allocated {allocated} bytes.");
+    }
+
+    [Fact]
     public async Task Flush_sends_lingering_records_at_once()
     {
         var topic = await NewTopicAsync();
