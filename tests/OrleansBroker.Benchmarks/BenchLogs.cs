@@ -3,7 +3,7 @@ using OrleansBroker.Storage;
 
 namespace OrleansBroker.Benchmarks;
 
-/// <summary>The log benchmarks' shared workload: batches of 1000 records with a null key and a 100-byte value, in a log on either backend.</summary>
+/// <summary>The benchmarks' shared workload: batches of 1000 records with a null key and a 100-byte value, and logs on either backend.</summary>
 internal static class BenchLogs
 {
     public const int RecordsPerBatch = 1000;
@@ -26,20 +26,18 @@ internal static class BenchLogs
         return (producerId is { } id ? builder.Build(id, 0, 0) : builder.Build()).ToArray();
     }
 
-    /// <summary>Opens a new log on <paramref name="backend"/> ("Memory", or "File" in a new temporary directory, returned for cleanup).</summary>
+    /// <summary>Opens a new log on <paramref name="backend"/>: "Memory", or "File" in a new temporary directory, returned for cleanup.</summary>
     public static async Task<(IPartitionLog Log, string? DataDirectory)> OpenAsync(string backend, LogConfig config)
     {
-        ILogStore store;
         string? dataDirectory = null;
-        if (backend == "File")
+        ILogStore store = backend switch
         {
-            dataDirectory = Directory.CreateTempSubdirectory("obroker-bench-").FullName;
-            store = new FileLogStore(new FileLogStoreOptions { DataDirectory = dataDirectory }, TimeProvider.System);
-        }
-        else
-        {
-            store = new MemoryLogStore(TimeProvider.System);
-        }
+            "File" => new FileLogStore(
+                new FileLogStoreOptions { DataDirectory = dataDirectory = Directory.CreateTempSubdirectory("obroker-bench-").FullName },
+                TimeProvider.System),
+            "Memory" => new MemoryLogStore(TimeProvider.System),
+            _ => throw new ArgumentException($"Unknown backend '{backend}': File or Memory.", nameof(backend)),
+        };
 
         return (await store.OpenAsync(new LogPartition("bench", 0), 1, config), dataDirectory);
     }

@@ -11,10 +11,9 @@ namespace OrleansBroker.Benchmarks;
 [MemoryDiagnoser]
 public class RecordBatchBenchmarks : IDisposable
 {
-    private const int RecordsPerBatch = 1000;
-    private const int ValueSize = 100;
+    private const int RecordsPerBatch = BenchLogs.RecordsPerBatch;
 
-    private readonly byte[] _value = new byte[ValueSize];
+    private readonly byte[] _value = new byte[BenchLogs.ValueSize];
     private readonly RecordBatchBuilder _builder = new();
     private byte[] _batch = [];
 
