@@ -49,7 +49,7 @@ public sealed partial class Producer : IAsyncDisposable
     /// their topic's metadata. A caller that keeps this below <see cref="ProducerOptions.BufferBytes"/> keeps its
     /// records on the fast path, where they are copied straight into a batch.
     /// </summary>
-    public long BufferedBytes => Interlocked.Read(ref _bufferedBytes) + Interlocked.Read(ref _pendingBytes);
+    public long BufferedBytes => Volatile.Read(ref _bufferedBytes) + Volatile.Read(ref _pendingBytes);
 
     /// <summary>
     /// Produces a record to a topic: to the partition its key hashes to (Kafka's murmur2 partitioner), or,
