@@ -18,12 +18,17 @@ internal static class BenchLogs
         var value = new byte[ValueSize];
         Random.Shared.NextBytes(value);
         using var builder = new RecordBatchBuilder();
+        AppendRecords(builder, value);
+        return (producerId is { } id ? builder.Build(id, 0, 0) : builder.Build()).ToArray();
+    }
+
+    /// <summary>Appends <see cref="RecordsPerBatch"/> records with a null key and <paramref name="value"/>, one millisecond apart.</summary>
+    public static void AppendRecords(RecordBatchBuilder builder, ReadOnlySpan<byte> value)
+    {
         for (var i = 0; i < RecordsPerBatch; i++)
         {
             builder.Append(1_700_000_000_000 + i, default, true, value, false, []);
         }
-
-        return (producerId is { } id ? builder.Build(id, 0, 0) : builder.Build()).ToArray();
     }
 
     /// <summary>Opens a new log on <paramref name="backend"/>: "Memory", or "File" in a new temporary directory, returned for cleanup.</summary>

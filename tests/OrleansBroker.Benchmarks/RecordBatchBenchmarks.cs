@@ -29,11 +29,7 @@ public class RecordBatchBenchmarks : IDisposable
     public int BuildBatch()
     {
         _builder.Reset();
-        for (var i = 0; i < RecordsPerBatch; i++)
-        {
-            _builder.Append(1_700_000_000_000 + i, default, true, _value, false, []);
-        }
-
+        BenchLogs.AppendRecords(_builder, _value);
         return _builder.Build().Length;
     }
 
