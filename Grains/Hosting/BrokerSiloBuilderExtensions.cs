@@ -36,9 +36,13 @@ public static class BrokerSiloBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<BrokerInstruments>();
-        services.TryAddSingleton<ILogStore>(sp => new FileLogStore(
-            new FileLogStoreOptions { DataDirectory = Path.Combine(sp.GetRequiredService<IOptions<BrokerOptions>>().Value.DataDirectory, "logs") },
-            sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<ILogStore>(sp =>
+        {
+            var broker = sp.GetRequiredService<IOptions<BrokerOptions>>().Value;
+            return new FileLogStore(
+                new FileLogStoreOptions { DataDirectory = Path.Combine(broker.DataDirectory, "logs"), DirectIO = broker.DirectIO },
+                sp.GetRequiredService<TimeProvider>());
+        });
 
         // Replaces the factory Orleans registered when the silo builder was made; it still serves other storage names.
         services.Replace(ServiceDescriptor.Singleton<IPersistentStateFactory, BrokerPersistentStateFactory>());

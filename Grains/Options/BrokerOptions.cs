@@ -14,6 +14,12 @@ public sealed class BrokerOptions
     /// <summary>Acknowledge appends only after fsync of their group commit. Default: true.</summary>
     public bool FlushOnCommit { get; set; } = true;
 
+    /// <summary>
+    /// The File backend reads and writes segments with direct I/O (<c>O_DIRECT</c>, Linux on x64 or Arm), past the page
+    /// cache (see <see cref="OrleansBroker.Storage.FileLogStoreOptions.DirectIO"/>). Default: false.
+    /// </summary>
+    public bool DirectIO { get; set; }
+
     /// <summary>The longest a fetch waits for new records; kept well under the client's response timeout. Default: 00:00:10.</summary>
     public TimeSpan MaxFetchWait { get; set; } = TimeSpan.FromSeconds(10);
 

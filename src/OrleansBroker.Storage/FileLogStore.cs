@@ -18,6 +18,7 @@ public sealed class FileLogStore : ILogStore
     private static readonly EpochFenceRegistry Fences = new();
 
     private readonly string _dataDirectory;
+    private readonly bool _directIO;
     private readonly TimeProvider _timeProvider;
 
     public FileLogStore(FileLogStoreOptions options, TimeProvider timeProvider)
@@ -25,7 +26,13 @@ public sealed class FileLogStore : ILogStore
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.DataDirectory);
         ArgumentNullException.ThrowIfNull(timeProvider);
+        if (options.DirectIO && !DirectSegmentFile.IsSupported)
+        {
+            throw new PlatformNotSupportedException("Direct I/O needs Linux on x64 or Arm: turn DirectIO off.");
+        }
+
         _dataDirectory = Path.GetFullPath(options.DataDirectory);
+        _directIO = options.DirectIO;
         _timeProvider = timeProvider;
     }
 
@@ -41,7 +48,7 @@ public sealed class FileLogStore : ILogStore
 
         // Recovery reads and truncates files: keep that blocking I/O off the caller's (grain's) thread.
         return await WriterThreads.Shared.Factory.StartNew(
-            () => PartitionLog.Open(partition, epoch, config, _timeProvider, new FileLogDirectory(path), Fences, path),
+            () => PartitionLog.Open(partition, epoch, config, _timeProvider, new FileLogDirectory(path, _directIO), Fences, path),
             cancellationToken);
     }
 }

@@ -28,10 +28,13 @@ public sealed class CrashConsistencyTests : IDisposable
 
     public void Dispose() => _stores.Dispose();
 
-    [Fact]
-    public async Task Truncating_the_last_segment_at_any_byte_leaves_exactly_a_prefix_of_the_batches()
+    public static TheoryData<string> FileBackends => TestStores.FileBackends;
+
+    [Theory]
+    [MemberData(nameof(FileBackends))]
+    public async Task Truncating_the_last_segment_at_any_byte_leaves_exactly_a_prefix_of_the_batches(string backend)
     {
-        var (batches, sealedCount, lastSegment) = await WriteLogAsync();
+        var (batches, sealedCount, lastSegment) = await WriteLogAsync(backend);
         var original = await File.ReadAllBytesAsync(lastSegment, Cancellation);
 
         for (var length = 0; length <= original.Length; length++)
@@ -39,14 +42,15 @@ public sealed class CrashConsistencyTests : IDisposable
             await File.WriteAllBytesAsync(lastSegment, original[..length], Cancellation);
 
             var whole = batches.Skip(sealedCount).TakeWhile(EndsWithin(length)).Count();
-            await AssertRecoversPrefixAsync(batches, sealedCount + whole, length);
+            await AssertRecoversPrefixAsync(backend, batches, sealedCount + whole, length);
         }
     }
 
-    [Fact]
-    public async Task Corrupting_any_byte_of_the_last_segment_leaves_exactly_the_batches_before_it()
+    [Theory]
+    [MemberData(nameof(FileBackends))]
+    public async Task Corrupting_any_byte_of_the_last_segment_leaves_exactly_the_batches_before_it(string backend)
     {
-        var (batches, sealedCount, lastSegment) = await WriteLogAsync();
+        var (batches, sealedCount, lastSegment) = await WriteLogAsync(backend);
         var original = await File.ReadAllBytesAsync(lastSegment, Cancellation);
         var checkedPositions = 0;
 
@@ -63,11 +67,44 @@ public sealed class CrashConsistencyTests : IDisposable
             corrupt[position] ^= 0xFF;
             await File.WriteAllBytesAsync(lastSegment, corrupt, Cancellation);
 
-            await AssertRecoversPrefixAsync(batches, sealedCount + intact.Count, position);
+            await AssertRecoversPrefixAsync(backend, batches, sealedCount + intact.Count, position);
             checkedPositions++;
         }
 
         Assert.Equal(original.Length - (EpochFieldEnd - EpochFieldStart) * (batches.Count - sealedCount), checkedPositions);
+    }
+
+    [Fact]
+    public async Task A_direct_log_that_crashed_with_its_last_block_padded_recovers_exactly_its_batches()
+    {
+        var batches = Enumerable.Range(0, 5).Select(i => TestBatches.Create(i + 1, timestamp: i, fill: (byte)i)).ToList();
+        var crashed = new LogPartition("crashed", 0);
+        await using (var log = await OpenAsync(TestStores.FileDirect, Reopening))
+        {
+            foreach (var batch in batches)
+            {
+                await log.AppendAsync(batch, Cancellation);
+            }
+
+            // The files as a crash would leave them: the log still open, its last block padded with zeros.
+            Directory.CreateDirectory(_stores.LogDirectory(crashed));
+            foreach (var file in Directory.GetFiles(_stores.LogDirectory(Partition)))
+            {
+                File.Copy(file, Path.Combine(_stores.LogDirectory(crashed), Path.GetFileName(file)));
+            }
+        }
+
+        var segment = Path.Combine(_stores.LogDirectory(crashed), FileLogDirectory.SegmentFileName(0));
+        Assert.Equal(DirectSegmentFile.BlockSize, new FileInfo(segment).Length);
+        var appended = TestBatches.Create(2, fill: 0xEE);
+        await using (var recovered = await _stores.Store(TestStores.FileDirect).OpenAsync(crashed, _epoch++, Reopening, Cancellation))
+        {
+            LogAssert.SameBatches(batches, await LogAssert.ReadAllAsync(recovered, 0));
+            Assert.Equal(batches.Sum(TestBatches.RecordCount), await recovered.AppendAsync(appended, Cancellation));
+            LogAssert.SameBatches([.. batches, appended], await LogAssert.ReadAllAsync(recovered, 0));
+        }
+
+        Assert.Equal(batches.Sum(batch => batch.Length) + appended.Length, new FileInfo(segment).Length);
     }
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
@@ -80,11 +117,11 @@ public sealed class CrashConsistencyTests : IDisposable
     }
 
     /// <summary>Writes 20 batches of 76 to 121 bytes: two sealed segments of 7 batches, the last one holds 6.</summary>
-    private async Task<(List<byte[]> Batches, int SealedCount, string LastSegment)> WriteLogAsync()
+    private async Task<(List<byte[]> Batches, int SealedCount, string LastSegment)> WriteLogAsync(string backend)
     {
         var batches = Enumerable.Range(0, 20).Select(i => TestBatches.Create((i % 4) + 1, timestamp: i, fill: (byte)i)).ToList();
         long lastBase;
-        await using (var log = await OpenAsync(Writing))
+        await using (var log = await OpenAsync(backend, Writing))
         {
             foreach (var batch in batches)
             {
@@ -101,9 +138,9 @@ public sealed class CrashConsistencyTests : IDisposable
         return (batches, sealedCount, Path.Combine(_stores.LogDirectory(Partition), FileLogDirectory.SegmentFileName(lastBase)));
     }
 
-    private async Task AssertRecoversPrefixAsync(List<byte[]> batches, int kept, int damagedAt)
+    private async Task AssertRecoversPrefixAsync(string backend, List<byte[]> batches, int kept, int damagedAt)
     {
-        await using var log = await OpenAsync(Reopening);
+        await using var log = await OpenAsync(backend, Reopening);
 
         var expected = batches.Take(kept).ToList();
         var nextOffset = expected.Sum(TestBatches.RecordCount);
@@ -116,6 +153,6 @@ public sealed class CrashConsistencyTests : IDisposable
         Assert.Equal(appended, read.Batches.ToArray());
     }
 
-    private async Task<IPartitionLog> OpenAsync(LogConfig config) =>
-        await _stores.Store(TestStores.File).OpenAsync(Partition, _epoch++, config, Cancellation);
+    private async Task<IPartitionLog> OpenAsync(string backend, LogConfig config) =>
+        await _stores.Store(backend).OpenAsync(Partition, _epoch++, config, Cancellation);
 }

@@ -1,7 +1,5 @@
 using CsCheck;
 using OrleansBroker.Storage.Engine;
-using OrleansBroker.Storage.Files;
-using OrleansBroker.Storage.Memory;
 
 namespace OrleansBroker.Storage.Tests;
 
@@ -50,8 +48,7 @@ public sealed class IdempotentProducerTests : IDisposable
     public async Task A_retry_that_arrives_while_the_original_is_in_flight_waits_for_it_and_gets_its_offset(string backend)
     {
         var fences = new EpochFenceRegistry();
-        ILogDirectory directory = backend == TestStores.File ? new FileLogDirectory(_stores.LogDirectory(Partition)) : new MemoryLogDirectory();
-        await using var log = PartitionLog.Open(Partition, 1, LogConfig.Default, _stores.Time, directory, fences, Partition.ToString());
+        await using var log = PartitionLog.Open(Partition, 1, LogConfig.Default, _stores.Time, _stores.Directory(backend, Partition), fences, Partition.ToString());
         await log.AppendAsync(TestBatches.Create(1), Cancellation);
         var original = TestBatches.FromProducer(ProducerId, Epoch, 0, records: 3);
         Task<long> first;
@@ -241,7 +238,7 @@ public sealed class IdempotentProducerTests : IDisposable
 
                 Assert.Equal(written.Sum(TestBatches.RecordCount), reopened.NextOffset);
             },
-            iter: backend == TestStores.File ? 30 : 100);
+            iter: TestStores.IsFile(backend) ? 30 : 100);
     }
 
     [Theory]

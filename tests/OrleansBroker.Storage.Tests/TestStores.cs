@@ -1,22 +1,31 @@
 using Microsoft.Extensions.Time.Testing;
+using OrleansBroker.Storage.Engine;
+using OrleansBroker.Storage.Files;
+using OrleansBroker.Storage.Memory;
 
 namespace OrleansBroker.Storage.Tests;
 
-/// <summary>The log stores of one test: a file store on a fresh temp directory and a memory store, one fake clock.</summary>
+/// <summary>
+/// The log stores of one test: file stores on a fresh temp directory (through the page cache, and with direct I/O) and a
+/// memory store, one fake clock.
+/// </summary>
 internal sealed class TestStores : IDisposable
 {
     public const string File = nameof(File);
+    public const string FileDirect = nameof(FileDirect);
     public const string Memory = nameof(Memory);
 
     private readonly MemoryLogStore _memory;
 
     public TestStores()
     {
-        DataDirectory = Directory.CreateTempSubdirectory("obroker-storage-").FullName;
+        DataDirectory = System.IO.Directory.CreateTempSubdirectory("obroker-storage-").FullName;
         _memory = new MemoryLogStore(Time);
     }
 
-    public static TheoryData<string> Backends => [File, Memory];
+    public static TheoryData<string> Backends => [File, FileDirect, Memory];
+
+    public static TheoryData<string> FileBackends => [File, FileDirect];
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
@@ -27,12 +36,18 @@ internal sealed class TestStores : IDisposable
     /// <summary>A store of the backend; file stores made here all share the one data directory.</summary>
     public ILogStore Store(string backend) => backend switch
     {
-        File => new FileLogStore(new FileLogStoreOptions { DataDirectory = DataDirectory }, Time),
+        File or FileDirect => new FileLogStore(new FileLogStoreOptions { DataDirectory = DataDirectory, DirectIO = backend == FileDirect }, Time),
         Memory => _memory,
         _ => throw new ArgumentOutOfRangeException(nameof(backend), backend, null),
     };
 
+    /// <summary>The backend's directory of one partition log, for tests that open the engine on it themselves.</summary>
+    public ILogDirectory Directory(string backend, LogPartition partition) =>
+        backend == Memory ? new MemoryLogDirectory() : new FileLogDirectory(LogDirectory(partition), directIO: backend == FileDirect);
+
+    public static bool IsFile(string backend) => backend != Memory;
+
     public string LogDirectory(LogPartition partition) => Path.Combine(DataDirectory, partition.ToString());
 
-    public void Dispose() => Directory.Delete(DataDirectory, recursive: true);
+    public void Dispose() => System.IO.Directory.Delete(DataDirectory, recursive: true);
 }

@@ -182,6 +182,11 @@ internal sealed class BlobSegmentFile : ISegmentFile
         Volatile.Write(ref _skipped, _skipped + end - length);
     }
 
+    /// <summary>Append blobs hold exactly the bytes appended.</summary>
+    public void TrimPadding()
+    {
+    }
+
     /// <summary>Nothing to release: the lease stays until the next writer breaks it or a roll releases it.</summary>
     public void Dispose()
     {

@@ -70,4 +70,11 @@ internal interface ISegmentFile : IDisposable
 
     /// <summary>Cuts the segment to <paramref name="length"/> bytes and makes that durable.</summary>
     void Truncate(long length);
+
+    /// <summary>
+    /// Cuts off, durably, anything the backend stored past the written bytes (direct I/O pads its last block with zeros).
+    /// The log's owner calls it when it seals the segment and when it closes the log, so a sealed segment holds exactly its
+    /// batches. Backends that store only the written bytes do nothing.
+    /// </summary>
+    void TrimPadding();
 }

@@ -307,9 +307,10 @@ internal sealed partial class PartitionLog
 
     private Segment Roll(Segment sealing, long baseOffset)
     {
+        sealing.File.TrimPadding();
         _directory.WriteIndex(sealing.BaseOffset, sealing.Index.Encode());
 
-        // The new file appears only after the old one and its index are durable, so a crash in between
+        // The new file appears only after the old one (trimmed) and its index are durable, so a crash in between
         // leaves the old segment last, and recovery scans it like any active segment.
         var next = new Segment(baseOffset, _directory.OpenSegment(baseOffset), new SparseIndex());
         Volatile.Write(ref _segments, [.. _segments, next]);

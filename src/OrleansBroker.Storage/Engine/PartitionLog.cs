@@ -162,6 +162,12 @@ internal sealed partial class PartitionLog : IPartitionLog
                 Interlocked.Increment(ref _flushCount);
             }
 
+            // A stale writer leaves the files to the epoch that owns them now.
+            if (_segments.Length > 0 && _fence.IsOwnedBy(_epoch))
+            {
+                _segments[^1].File.TrimPadding();
+            }
+
             foreach (var segment in _segments)
             {
                 segment.File.Dispose();

@@ -7,9 +7,10 @@ namespace OrleansBroker.Storage.Files;
 
 /// <summary>
 /// A partition log on disk: <c>{baseOffset:D20}.log</c> segments, their <c>{baseOffset:D20}.index</c>
-/// sparse indexes (written when a segment is sealed) and a <c>leader-epoch</c> file.
+/// sparse indexes (written when a segment is sealed) and a <c>leader-epoch</c> file. Segments are read and written with
+/// direct I/O when <paramref name="directIO"/> is set, else through the page cache.
 /// </summary>
-internal sealed class FileLogDirectory(string path) : ILogDirectory
+internal sealed class FileLogDirectory(string path, bool directIO) : ILogDirectory
 {
     private const string SegmentExtension = ".log";
     private const string IndexExtension = ".index";
@@ -79,7 +80,9 @@ internal sealed class FileLogDirectory(string path) : ILogDirectory
     {
         var file = FilePath(baseOffset, SegmentExtension);
         var created = !File.Exists(file);
-        var segment = new FileSegmentFile(File.OpenHandle(file, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete));
+        var segment = directIO
+            ? DirectSegmentFile.Open(file)
+            : (ISegmentFile)new FileSegmentFile(File.OpenHandle(file, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete));
         if (created)
         {
             // Appends to a new segment are acknowledged after flushing the file: its name must be as durable as its bytes.
@@ -125,7 +128,7 @@ internal sealed class FileLogDirectory(string path) : ILogDirectory
 
     private string FilePath(long baseOffset, string extension) => Path.Combine(path, FileName(baseOffset, extension));
 
-    /// <summary>One segment file, used through positional reads and writes only.</summary>
+    /// <summary>One segment file, read and written through the page cache at explicit positions.</summary>
     private sealed class FileSegmentFile(SafeFileHandle handle) : ISegmentFile
     {
         public long Length => RandomAccess.GetLength(handle);
@@ -147,6 +150,10 @@ internal sealed class FileLogDirectory(string path) : ILogDirectory
         {
             RandomAccess.SetLength(handle, length);
             RandomAccess.FlushToDisk(handle);
+        }
+
+        public void TrimPadding()
+        {
         }
 
         public void Dispose() => handle.Dispose();

@@ -110,6 +110,10 @@ internal sealed class MemoryLogDirectory : ILogDirectory
 
         public void Truncate(long length) => Volatile.Write(ref _length, Math.Min(_length, length));
 
+        public void TrimPadding()
+        {
+        }
+
         public void Dispose()
         {
         }

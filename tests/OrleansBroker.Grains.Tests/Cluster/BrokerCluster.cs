@@ -4,18 +4,23 @@ using Orleans.TestingHost;
 using OrleansBroker.Client;
 using OrleansBroker.Grains.Hosting;
 using OrleansBroker.Grains.Tests.Storage;
+using OrleansBroker.Storage;
 
 namespace OrleansBroker.Grains.Tests.Cluster;
 
 /// <summary>
 /// In-process silos running the broker on one temporary data directory of their own (File log store and file metadata
 /// storage), so a partition can fail over from one silo to another and find its data. Shared fixtures derive from it,
-/// and so do test classes that need a cluster to themselves because they kill silos or move the clock.
+/// and so do test classes that need a cluster to themselves because they kill silos or move the clock. With
+/// <paramref name="directIO"/> the log store reads and writes with direct I/O.
 /// </summary>
-public abstract class BrokerCluster(short silos = 2) : IAsyncLifetime
+public abstract class BrokerCluster(short silos = 2, bool directIO = false) : IAsyncLifetime
 {
     /// <summary>The directory every silo keeps its logs and metadata in; deleted with the cluster.</summary>
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("obroker-cluster-").FullName;
+
+    /// <summary>The settings of the silos' log store, for a test that opens a partition's log beside them.</summary>
+    public FileLogStoreOptions LogStoreOptions => new() { DataDirectory = Path.Combine(DataDirectory, "logs"), DirectIO = directIO };
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
@@ -49,6 +54,7 @@ public abstract class BrokerCluster(short silos = 2) : IAsyncLifetime
         {
             o.DataDirectory = DataDirectory;
             o.MaxFetchWait = TimeSpan.FromSeconds(5);
+            o.DirectIO = directIO;
         })));
         Configure(builder);
         Cluster = builder.Build();

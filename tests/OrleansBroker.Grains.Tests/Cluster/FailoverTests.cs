@@ -6,8 +6,18 @@ using OrleansBroker.Storage;
 namespace OrleansBroker.Grains.Tests.Cluster;
 
 /// <summary>Silo kills and fencing; each test runs its own cluster because it kills silos.</summary>
-public sealed class FailoverTests() : BrokerCluster(silos: 3)
+public class FailoverTests : BrokerCluster
 {
+    public FailoverTests()
+        : this(directIO: false)
+    {
+    }
+
+    protected FailoverTests(bool directIO)
+        : base(silos: 3, directIO)
+    {
+    }
+
     [Fact]
     public async Task Killing_the_silo_of_a_partition_mid_produce_loses_and_duplicates_no_acknowledged_record()
     {
@@ -64,7 +74,7 @@ public sealed class FailoverTests() : BrokerCluster(silos: 3)
         var epoch = (await grain.GetInfoAsync()).Epoch;
 
         // A second owner (as a new activation on another silo would) opens the log with the next epoch.
-        var store = new FileLogStore(new FileLogStoreOptions { DataDirectory = Path.Combine(DataDirectory, "logs") }, TimeProvider.System);
+        var store = new FileLogStore(LogStoreOptions, TimeProvider.System);
         await using (var newer = await store.OpenAsync(new LogPartition(topic, 0), epoch + 1, LogConfig.Default, TestContext.Current.CancellationToken))
         {
             await Assert.ThrowsAsync<StaleEpochException>(() => grain.AppendAsync(OneRecordBatch("stale")).AsTask());
@@ -88,7 +98,7 @@ public sealed class FailoverTests() : BrokerCluster(silos: 3)
         var epoch = (await grain.GetInfoAsync()).Epoch;
 
         // A newer owner (a duplicate activation, as a membership change can make) takes the log and writes to it.
-        var store = new FileLogStore(new FileLogStoreOptions { DataDirectory = Path.Combine(DataDirectory, "logs") }, TimeProvider.System);
+        var store = new FileLogStore(LogStoreOptions, TimeProvider.System);
         await using (var newer = await store.OpenAsync(new LogPartition(topic, 0), epoch + 1, LogConfig.Default, TestContext.Current.CancellationToken))
         {
             await newer.AppendAsync(OneRecordBatch("newer"), TestContext.Current.CancellationToken);
@@ -116,3 +126,6 @@ public sealed class FailoverTests() : BrokerCluster(silos: 3)
         return builder.Build().ToArray();
     }
 }
+
+/// <summary>The same silo kills and fencing on a log store that reads and writes with direct I/O.</summary>
+public sealed class DirectIOFailoverTests() : FailoverTests(directIO: true);
