@@ -31,17 +31,24 @@ internal static class BenchLogs
         }
     }
 
-    /// <summary>Opens a new log on <paramref name="backend"/>: "Memory", or "File" in a new temporary directory, returned for cleanup.</summary>
+    /// <summary>
+    /// Opens a new log on <paramref name="backend"/>: "Memory", or "File" (through the page cache) or "FileDirect" (direct I/O)
+    /// in a new temporary directory, returned for cleanup.
+    /// </summary>
     public static async Task<(IPartitionLog Log, string? DataDirectory)> OpenAsync(string backend, LogConfig config)
     {
         string? dataDirectory = null;
         ILogStore store = backend switch
         {
-            "File" => new FileLogStore(
-                new FileLogStoreOptions { DataDirectory = dataDirectory = Directory.CreateTempSubdirectory("obroker-bench-").FullName },
+            "File" or "FileDirect" => new FileLogStore(
+                new FileLogStoreOptions
+                {
+                    DataDirectory = dataDirectory = Directory.CreateTempSubdirectory("obroker-bench-").FullName,
+                    DirectIO = backend == "FileDirect",
+                },
                 TimeProvider.System),
             "Memory" => new MemoryLogStore(TimeProvider.System),
-            _ => throw new ArgumentException($"Unknown backend '{backend}': File or Memory.", nameof(backend)),
+            _ => throw new ArgumentException($"Unknown backend '{backend}': File, FileDirect or Memory.", nameof(backend)),
         };
 
         return (await store.OpenAsync(new LogPartition("bench", 0), 1, config), dataDirectory);

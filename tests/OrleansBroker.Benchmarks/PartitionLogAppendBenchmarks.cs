@@ -38,7 +38,7 @@ public class PartitionLogAppendBenchmarks
     private IPartitionLog? _log;
     private int _nextSequence;
 
-    [Params("Memory", "File")]
+    [Params("Memory", "File", "FileDirect")]
     public string Backend { get; set; } = "Memory";
 
     [Params(1, BatchesPerInvoke)]

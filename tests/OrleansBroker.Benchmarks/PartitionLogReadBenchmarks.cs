@@ -25,7 +25,7 @@ public class PartitionLogReadBenchmarks
     private int _fetchBytes;
     private long _offset;
 
-    [Params("Memory", "File")]
+    [Params("Memory", "File", "FileDirect")]
     public string Backend { get; set; } = "Memory";
 
     [GlobalSetup]

@@ -491,6 +491,23 @@ public sealed class PartitionLogTests : IDisposable
     }
 
     [Fact]
+    public async Task A_log_switches_between_direct_IO_and_the_page_cache_from_one_open_to_the_next()
+    {
+        var batches = Enumerable.Range(0, 24).Select(i => TestBatches.Create(3, valueBytes: 20, timestamp: i)).ToList();
+        string[] backends = [TestStores.FileDirect, TestStores.File, TestStores.FileDirect];
+        for (var open = 0; open < backends.Length; open++)
+        {
+            await using var log = await OpenAsync(backends[open], "orders", open + 1, SmallSegments);
+            foreach (var batch in batches.Skip(8 * open).Take(8))
+            {
+                await log.AppendAsync(batch, Cancellation);
+            }
+
+            LogAssert.SameBatches(batches.Take(8 * (open + 1)).ToList(), await LogAssert.ReadAllAsync(log, 0));
+        }
+    }
+
+    [Fact]
     public async Task A_missing_or_damaged_index_of_a_sealed_segment_is_rebuilt()
     {
         var partition = new LogPartition("orders", 0);
