@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using OrleansBroker.Storage;
 
 namespace OrleansBroker.Grains.Options;
 
@@ -15,10 +16,13 @@ public sealed class BrokerOptions
     public bool FlushOnCommit { get; set; } = true;
 
     /// <summary>
-    /// The File backend reads and writes segments with direct I/O (<c>O_DIRECT</c>, Linux on x64 or Arm), past the page
+    /// The File backend reads and writes segments with direct I/O (<c>O_DIRECT</c>, Linux on x64 or Arm64), past the page
     /// cache (see <see cref="OrleansBroker.Storage.FileLogStoreOptions.DirectIO"/>). Default: false.
     /// </summary>
     public bool DirectIO { get; set; }
+
+    /// <summary>Where the File backend keeps partition logs.</summary>
+    internal string LogDirectory => Path.Combine(DataDirectory, "logs");
 
     /// <summary>The longest a fetch waits for new records; kept well under the client's response timeout. Default: 00:00:10.</summary>
     public TimeSpan MaxFetchWait { get; set; } = TimeSpan.FromSeconds(10);
@@ -62,6 +66,10 @@ public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
         if (string.IsNullOrWhiteSpace(options.DataDirectory))
         {
             failures.Add("Broker:DataDirectory must name a directory.");
+        }
+        else if (options.DirectIO && FileLogStore.DirectIOProblem(options.LogDirectory) is { } problem)
+        {
+            failures.Add($"Broker:DirectIO cannot be used: {problem}");
         }
 
         if (options.MaxFetchWait <= TimeSpan.Zero || options.MaxFetchWait > TimeSpan.FromSeconds(25))

@@ -28,12 +28,44 @@ public sealed class FileLogStore : ILogStore
         ArgumentNullException.ThrowIfNull(timeProvider);
         if (options.DirectIO && !DirectSegmentFile.IsSupported)
         {
-            throw new PlatformNotSupportedException("Direct I/O needs Linux on x64 or Arm: turn DirectIO off.");
+            throw new PlatformNotSupportedException("Direct I/O needs Linux on x64 or Arm64: turn DirectIO off.");
         }
 
         _dataDirectory = Path.GetFullPath(options.DataDirectory);
         _directIO = options.DirectIO;
         _timeProvider = timeProvider;
+    }
+
+    /// <summary>
+    /// Why logs under <paramref name="dataDirectory"/> cannot use direct I/O, or null when they can: the platform, or a file
+    /// system that refuses it (found by opening a probe file, which is then deleted; the directory is created when missing).
+    /// </summary>
+    public static string? DirectIOProblem(string dataDirectory)
+    {
+        if (!DirectSegmentFile.IsSupported)
+        {
+            return "direct I/O needs Linux on x64 or Arm64";
+        }
+
+        try
+        {
+            Directory.CreateDirectory(dataDirectory);
+            var probe = Path.Combine(dataDirectory, $".direct-io-probe-{Guid.NewGuid():N}");
+            try
+            {
+                DirectSegmentFile.Open(probe).Dispose();
+            }
+            finally
+            {
+                File.Delete(probe);
+            }
+
+            return null;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return exception.Message;
+        }
     }
 
     public async ValueTask<IPartitionLog> OpenAsync(LogPartition partition, int epoch, LogConfig config, CancellationToken cancellationToken = default)

@@ -7,7 +7,7 @@ public sealed class FileLogStoreOptions
     public string DataDirectory { get; set; } = "data";
 
     /// <summary>
-    /// Reads and writes segments with direct I/O (<c>O_DIRECT</c>, Linux on x64 or Arm), past the page cache. Writes, and
+    /// Reads and writes segments with direct I/O (<c>O_DIRECT</c>, Linux on x64 or Arm64), past the page cache. Writes, and
     /// reads of data the page cache would no longer hold, cost less CPU; reads of data just written cost more, as no cache
     /// holds it. Opening a log fails where the file system refuses direct I/O. Default: false.
     /// </summary>

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using OrleansBroker.Storage.Files;
 
 namespace OrleansBroker.Storage.Tests;
@@ -23,8 +24,10 @@ public sealed class DirectSegmentFileTests : IDisposable
         var written = new MemoryStream();
         using var file = Open();
 
-        // Lengths around a block and around the staging buffer, so writes start and end at every kind of boundary.
-        int[] lengths = [1, 100, Block - 1, Block, Block + 1, AlignedBuffers.Size - 3, AlignedBuffers.Size, (2 * AlignedBuffers.Size) + 17, 0, 12_345];
+        // Lengths around a block and around both buffer sizes, so writes and reads start and end at every kind of boundary.
+        var small = AlignedBuffers.Small.Size;
+        var large = AlignedBuffers.Large.Size;
+        int[] lengths = [1, 100, Block - 1, Block, Block + 1, small - 3, small + 5, large - 3, large, (2 * large) + 17, 0, 12_345];
         for (var round = 0; round < 16; round++)
         {
             var buffers = Enumerable.Range(0, random.Next(1, 4))
@@ -39,13 +42,24 @@ public sealed class DirectSegmentFileTests : IDisposable
             for (var i = 0; i < 8; i++)
             {
                 var position = random.Next(expected.Length + 1);
-                var count = random.Next(Math.Min(expected.Length - position, 3 * AlignedBuffers.Size) + 1);
+                var count = random.Next(Math.Min(expected.Length - position, 3 * large) + 1);
                 var range = expected.Slice(position, count);
                 Assert.True(range.Span.SequenceEqual(ReadBlocking(file, position, count)), $"Round {round}: {count} bytes at {position} differ (blocking read).");
                 var read = await ReadExactlyAsync(file, position, count);
                 Assert.True(range.Span.SequenceEqual(read), $"Round {round}: {count} bytes at {position} differ.");
             }
         }
+    }
+
+    [Fact]
+    public void The_file_is_open_with_O_DIRECT()
+    {
+        using var file = Open();
+
+        // The kernel's O_DIRECT: 040000 on x64, 0200000 on Arm64.
+        var direct = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x10000 : 0x4000;
+        var flags = OpenFlags(SegmentPath);
+        Assert.True((flags & direct) != 0, $"The segment is open with flags {Convert.ToString(flags, 8)}, without O_DIRECT.");
     }
 
     [Fact]
@@ -100,6 +114,21 @@ public sealed class DirectSegmentFileTests : IDisposable
     }
 
     private DirectSegmentFile Open() => DirectSegmentFile.Open(SegmentPath);
+
+    /// <summary>The open flags of this process's descriptor of <paramref name="path"/>, as <c>/proc/self/fdinfo</c> shows them.</summary>
+    private static int OpenFlags(string path)
+    {
+        foreach (var link in Directory.GetFiles("/proc/self/fd"))
+        {
+            if (new FileInfo(link).LinkTarget == path)
+            {
+                var flags = File.ReadLines($"/proc/self/fdinfo/{Path.GetFileName(link)}").Single(line => line.StartsWith("flags:", StringComparison.Ordinal));
+                return Convert.ToInt32(flags["flags:".Length..].Trim(), 8);
+            }
+        }
+
+        throw new InvalidOperationException($"No descriptor of {path} is open.");
+    }
 
     private static long AlignUp(long length) => (length + Block - 1) / Block * Block;
 

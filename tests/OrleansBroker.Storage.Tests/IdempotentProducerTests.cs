@@ -24,6 +24,29 @@ public sealed class IdempotentProducerTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Backends))]
+    public async Task Reopening_reads_the_producer_state_of_the_last_sealed_segment_a_chunk_at_a_time(string backend)
+    {
+        // About 3,000 small batches: two segments of ~120 KB, the first one sealed.
+        var config = LogConfig.Default with { SegmentBytes = 128 * 1024 };
+        var fences = new EpochFenceRegistry();
+        var batches = Enumerable.Range(0, 3_000).Select(i => TestBatches.FromProducer(ProducerId, Epoch, i, records: 1)).ToList();
+        var directory = _stores.OpenDirectory(backend, Partition);
+        await using (var log = PartitionLog.Open(Partition, 1, config, _stores.Time, directory, fences, Partition.ToString()))
+        {
+            await Task.WhenAll(batches.Select(batch => log.AppendAsync(batch, Cancellation).AsTask()));
+            Assert.Equal(2, ((PartitionLog)log).Segments.Count);
+        }
+
+        var counting = new CountingLogDirectory(directory);
+        await using var reopened = PartitionLog.Open(Partition, 2, config, _stores.Time, counting, fences, Partition.ToString());
+
+        // A read per batch header (one disk read each with direct I/O) would be ~1,500; chunks of 1 MiB take a few.
+        Assert.InRange(counting.Reads, 1, 10);
+        Assert.Equal(batches.Count - 1, await reopened.AppendAsync(batches[^1], Cancellation));
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
     public async Task A_retry_of_a_durable_batch_is_acknowledged_with_its_original_offset_and_written_once(string backend)
     {
         await using var log = await OpenAsync(backend, 1);
@@ -48,7 +71,7 @@ public sealed class IdempotentProducerTests : IDisposable
     public async Task A_retry_that_arrives_while_the_original_is_in_flight_waits_for_it_and_gets_its_offset(string backend)
     {
         var fences = new EpochFenceRegistry();
-        await using var log = PartitionLog.Open(Partition, 1, LogConfig.Default, _stores.Time, _stores.Directory(backend, Partition), fences, Partition.ToString());
+        await using var log = PartitionLog.Open(Partition, 1, LogConfig.Default, _stores.Time, _stores.OpenDirectory(backend, Partition), fences, Partition.ToString());
         await log.AppendAsync(TestBatches.Create(1), Cancellation);
         var original = TestBatches.FromProducer(ProducerId, Epoch, 0, records: 3);
         Task<long> first;

@@ -19,7 +19,7 @@ internal sealed class TestStores : IDisposable
 
     public TestStores()
     {
-        DataDirectory = System.IO.Directory.CreateTempSubdirectory("obroker-storage-").FullName;
+        DataDirectory = Directory.CreateTempSubdirectory("obroker-storage-").FullName;
         _memory = new MemoryLogStore(Time);
     }
 
@@ -42,12 +42,12 @@ internal sealed class TestStores : IDisposable
     };
 
     /// <summary>The backend's directory of one partition log, for tests that open the engine on it themselves.</summary>
-    public ILogDirectory Directory(string backend, LogPartition partition) =>
+    public ILogDirectory OpenDirectory(string backend, LogPartition partition) =>
         backend == Memory ? new MemoryLogDirectory() : new FileLogDirectory(LogDirectory(partition), directIO: backend == FileDirect);
 
     public static bool IsFile(string backend) => backend != Memory;
 
     public string LogDirectory(LogPartition partition) => Path.Combine(DataDirectory, partition.ToString());
 
-    public void Dispose() => System.IO.Directory.Delete(DataDirectory, recursive: true);
+    public void Dispose() => Directory.Delete(DataDirectory, recursive: true);
 }

@@ -147,33 +147,51 @@ internal sealed partial class PartitionLog : IPartitionLog
 
         // Everything queued before the dispose is still written and acknowledged.
         await writer;
-        await WriterThreads.Shared.Factory.StartNew(Close);
-        FailWaiters(new ObjectDisposedException(_partition.ToString()));
+        try
+        {
+            await WriterThreads.Shared.Factory.StartNew(Close);
+        }
+        finally
+        {
+            FailWaiters(new ObjectDisposedException(_partition.ToString()));
+        }
     }
 
+    /// <summary>Makes the last writes durable and tidy where needed, then lets go of the files even when that fails.</summary>
     private void Close()
     {
+        bool failed;
+        lock (_appendLock)
+        {
+            failed = _fault is not null;
+        }
+
         lock (_fence.Sync)
         {
-            if (!_config.FlushOnCommit && _segments.Length > 0)
+            try
             {
-                // Acknowledged writes sat in the page cache: make them durable before letting go.
-                _segments[^1].File.Flush();
-                Interlocked.Increment(ref _flushCount);
-            }
+                if (!_config.FlushOnCommit && _segments.Length > 0)
+                {
+                    // Acknowledged writes sat in the page cache: make them durable before letting go.
+                    _segments[^1].File.Flush();
+                    Interlocked.Increment(ref _flushCount);
+                }
 
-            // A stale writer leaves the files to the epoch that owns them now.
-            if (_segments.Length > 0 && _fence.IsOwnedBy(_epoch))
+                // A stale writer leaves the files to the epoch that owns them now, a failed one to the next open's recovery.
+                if (_segments.Length > 0 && _fence.IsOwnedBy(_epoch) && !failed)
+                {
+                    _segments[^1].File.TrimPadding();
+                }
+            }
+            finally
             {
-                _segments[^1].File.TrimPadding();
-            }
+                foreach (var segment in _segments)
+                {
+                    segment.File.Dispose();
+                }
 
-            foreach (var segment in _segments)
-            {
-                segment.File.Dispose();
+                _closed = true;
             }
-
-            _closed = true;
         }
     }
 

@@ -52,16 +52,42 @@ public sealed class HostingTests
     [InlineData("RetentionCheckInterval", "00:00:00")]
     public async Task A_silo_with_out_of_range_broker_options_fails_at_start(string setting, string value)
     {
+        var error = await StartFailureAsync(new Dictionary<string, string?> { [$"Broker:{setting}"] = value });
+
+        Assert.Contains($"Broker:{setting}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_silo_with_direct_IO_on_a_data_directory_it_cannot_use_fails_at_start()
+    {
+        // A directory below a regular file can never be created.
+        var file = Path.GetTempFileName();
+        try
+        {
+            var error = await StartFailureAsync(new Dictionary<string, string?>
+            {
+                ["Broker:DataDirectory"] = Path.Combine(file, "data"),
+                ["Broker:DirectIO"] = "true",
+            });
+
+            Assert.Contains("Broker:DirectIO cannot be used", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static async Task<OptionsValidationException> StartFailureAsync(Dictionary<string, string?> settings)
+    {
         var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [$"Broker:{setting}"] = value });
+        builder.Configuration.AddInMemoryCollection(settings);
         builder.UseOrleans(silo => silo
             .UseLocalhostClustering(siloPort: FreePort(), gatewayPort: FreePort())
             .AddOrleansBroker(options => options.BindConfiguration(BrokerOptions.SectionName)));
         using var host = builder.Build();
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
-
-        Assert.Contains($"Broker:{setting}", error.Message, StringComparison.Ordinal);
+        return await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
     }
 
     private static int FreePort()
