@@ -374,9 +374,8 @@ public sealed class PartitionLogTests : IDisposable
     public async Task A_newer_epoch_fences_the_old_writer_and_nothing_of_its_append_reaches_the_log(string backend)
     {
         // Two stores on one data directory: two silos of an in-process cluster.
-        await using var old = await OpenAsync(backend, "orders", 1, LogConfig.Default);
         var first = TestBatches.Create(2);
-        await old.AppendAsync(first, Cancellation);
+        await using var old = await OpenHoldingAsync(backend, 1, first);
         Assert.False(old.IsFenced);
 
         await using var current = await OpenAsync(backend, "orders", 2, LogConfig.Default);
@@ -398,13 +397,11 @@ public sealed class PartitionLogTests : IDisposable
     [MemberData(nameof(Backends))]
     public async Task A_stale_writer_that_closes_after_the_new_owner_leaves_the_owners_records_in_place(string backend)
     {
-        await using var old = await OpenAsync(backend, "orders", 1, LogConfig.Default);
         var first = TestBatches.Create(2);
-        await old.AppendAsync(first, Cancellation);
         var second = TestBatches.Create(1);
-        await using (var current = await OpenAsync(backend, "orders", 2, LogConfig.Default))
+        await using var old = await OpenHoldingAsync(backend, 1, first);
+        await using (await OpenHoldingAsync(backend, 2, second))
         {
-            await current.AppendAsync(second, Cancellation);
         }
 
         // Direct I/O cuts its padding off on close: the stale writer's idea of the file's end is older than the file.
@@ -557,6 +554,18 @@ public sealed class PartitionLogTests : IDisposable
 
     private async Task<IPartitionLog> OpenAsync(string backend, string topic, int epoch, LogConfig config) =>
         await _stores.Store(backend).OpenAsync(new LogPartition(topic, 0), epoch, config, Cancellation);
+
+    /// <summary>Opens the "orders" log at <paramref name="epoch"/> and appends <paramref name="batches"/>.</summary>
+    private async Task<IPartitionLog> OpenHoldingAsync(string backend, int epoch, params byte[][] batches)
+    {
+        var log = await OpenAsync(backend, "orders", epoch, LogConfig.Default);
+        foreach (var batch in batches)
+        {
+            await log.AppendAsync(batch, Cancellation);
+        }
+
+        return log;
+    }
 
     private static IReadOnlyList<Segment> Segments(IPartitionLog log) => ((PartitionLog)log).Segments;
 }
