@@ -16,4 +16,6 @@ public sealed class BenchSinkGrain : Grain, IBenchSinkGrain
         buffer.Release();
         return ValueTask.FromResult(length);
     }
+
+    public ValueTask<TimeSpan> GetProcessCpuTimeAsync() => ValueTask.FromResult(Environment.CpuUsage.TotalTime);
 }

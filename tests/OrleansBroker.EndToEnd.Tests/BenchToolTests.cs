@@ -30,7 +30,7 @@ public sealed class BenchToolTests(SiloFixture fixture) : IDisposable
     }
 
     [Fact]
-    public async Task Benches_append_one_json_object_per_run_and_produce_reports_its_share_of_the_ceiling()
+    public async Task Benches_append_one_json_object_per_run_and_produce_reports_its_share_of_the_ceiling_and_the_cpu_per_record()
     {
         var topic = $"bench-json-{Guid.NewGuid():N}";
         var json = FilePath("runs.jsonl");
@@ -56,6 +56,10 @@ public sealed class BenchToolTests(SiloFixture fixture) : IDisposable
         Assert.Contains(" pct_of_ceiling=", SummaryLine(produce, "produce"), StringComparison.Ordinal);
         Assert.Equal(2000, consumeRun.GetProperty("records").GetInt64());
         Assert.Equal(200_000, consumeRun.GetProperty("value_bytes").GetInt64());
+
+        // The fixture's broker is one silo process: both sides of the CPU per record are measured.
+        Assert.All([produceRun, consumeRun], run => Assert.True(
+            run.GetProperty("client_cpu_us").GetDouble() > 0 && run.GetProperty("silo_cpu_us").GetDouble() > 0, run.ToString()));
     }
 
     [Fact]

@@ -15,4 +15,8 @@ public interface IBenchSinkGrain : IGrainWithGuidKey
     /// </summary>
     [Alias("Accept")]
     ValueTask<int> AcceptAsync(BatchBytes buffer);
+
+    /// <summary>The CPU time (user and kernel) the process of the silo hosting this grain has used so far.</summary>
+    [Alias("ProcessCpuTime")]
+    ValueTask<TimeSpan> GetProcessCpuTimeAsync();
 }

@@ -11,7 +11,7 @@ namespace OrleansBroker.Cli.Bench;
 /// </summary>
 internal static class ConsumeBench
 {
-    public static async Task<int> RunAsync(BrokerClient client, BenchSettings settings, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(BrokerClient client, IGrainFactory grains, BenchSettings settings, CancellationToken cancellationToken)
     {
         await settings.EnsureTopicAsync(client);
         var target = await settings.ReadTargetAsync(client);
@@ -24,6 +24,7 @@ internal static class ConsumeBench
         await using var consumer = client.CreateConsumer(ReadFromStart);
         await consumer.AssignAsync(settings.Topic, cancellationToken);
         var progress = new Progress();
+        var cpu = await CpuMeter.StartAsync(grains);
         var started = Stopwatch.GetTimestamp();
         await using (ProgressDisplay.Start("consume", () => progress.Count, settings.RecordSize))
         {
@@ -31,8 +32,9 @@ internal static class ConsumeBench
         }
 
         var elapsed = Stopwatch.GetElapsedTime(started);
+        var cpuFields = await cpu.StopAsync(progress.Count);
         await BenchReport.WriteAsync(
-            "consume", settings, progress.Count, elapsed, latency: null, string.Create(CultureInfo.InvariantCulture, $"value_bytes={progress.Bytes} warmup={warmedUp}"));
+            "consume", settings, progress.Count, elapsed, latency: null, string.Create(CultureInfo.InvariantCulture, $"value_bytes={progress.Bytes} warmup={warmedUp} {cpuFields}"));
         return progress.Count == target ? ExitCodes.Success : ExitCodes.Failure;
     }
 

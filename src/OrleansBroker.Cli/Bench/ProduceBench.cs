@@ -14,7 +14,7 @@ internal static class ProduceBench
     // than a tenth of the producer's own time per record, and one record in 16 still gives ~100k samples per second.
     private const int LatencySampling = 16;
 
-    public static async Task<int> RunAsync(BrokerClient client, BenchSettings settings, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(BrokerClient client, IGrainFactory grains, BenchSettings settings, CancellationToken cancellationToken)
     {
         await settings.EnsureTopicAsync(client);
         var payload = new byte[settings.RecordSize];
@@ -40,6 +40,7 @@ internal static class ProduceBench
             }
         }
 
+        var cpu = await CpuMeter.StartAsync(grains);
         var started = Stopwatch.GetTimestamp();
         await using (ProgressDisplay.Start("produce", () => windows.Sum(w => w.Acknowledged), settings.RecordSize))
         {
@@ -47,6 +48,8 @@ internal static class ProduceBench
         }
 
         var elapsed = Stopwatch.GetElapsedTime(started);
+        var acknowledged = windows.Sum(w => w.Acknowledged);
+        var cpuFields = await cpu.StopAsync(acknowledged);
         foreach (var producer in producers)
         {
             await producer.DisposeAsync();
@@ -59,7 +62,7 @@ internal static class ProduceBench
         }
 
         await BenchReport.WriteAsync(
-            "produce", settings, windows.Sum(w => w.Acknowledged), elapsed, ("ack latency", latency), $"producers={settings.Producers}");
+            "produce", settings, acknowledged, elapsed, ("ack latency", latency), $"producers={settings.Producers} {cpuFields}");
         return await ProduceWindow.ReportFailuresAsync(windows);
     }
 

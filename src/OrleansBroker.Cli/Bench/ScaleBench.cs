@@ -1,5 +1,5 @@
 using System.Globalization;
-using OrleansBroker.Client;
+using OrleansBroker.Cli.Connection;
 
 namespace OrleansBroker.Cli.Bench;
 
@@ -11,8 +11,9 @@ internal static class ScaleBench
 {
     /// <summary>Runs the benches for each of <paramref name="partitionCounts"/> with the settings of <paramref name="template"/>, whose topic is the prefix of each new topic's name.</summary>
     public static async Task<int> RunAsync(
-        BrokerClient client, BenchSettings template, IReadOnlyList<int> partitionCounts, bool keepTopics, CancellationToken cancellationToken)
+        BrokerConnection connection, BenchSettings template, IReadOnlyList<int> partitionCounts, bool keepTopics, CancellationToken cancellationToken)
     {
+        var client = connection.Client;
         // Names no earlier run used, so every measurement starts from an empty topic.
         var run = Guid.NewGuid().ToString("N")[..8];
         var summaries = new List<BenchSummary>();
@@ -25,10 +26,10 @@ internal static class ScaleBench
                 Partitions = partitions,
                 Summaries = summaries,
             };
-            exitCode = await ProduceBench.RunAsync(client, settings, cancellationToken);
+            exitCode = await ProduceBench.RunAsync(client, connection.GrainFactory, settings, cancellationToken);
             if (exitCode == ExitCodes.Success)
             {
-                exitCode = await ConsumeBench.RunAsync(client, settings, cancellationToken);
+                exitCode = await ConsumeBench.RunAsync(client, connection.GrainFactory, settings, cancellationToken);
             }
 
             if (!keepTopics)

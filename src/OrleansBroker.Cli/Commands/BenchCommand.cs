@@ -30,8 +30,10 @@ internal static class BenchCommand
         bench.Subcommands.Add(CreateProduceBench());
         bench.Subcommands.Add(CreateBench(
             "consume",
-            "Read --records records from the beginning of every partition (run 'bench produce' first); reports throughput.",
-            ConsumeBench.RunAsync));
+            "Read --records records from the beginning of every partition (run 'bench produce' first); reports throughput and the CPU "
+            + "used per record by obroker and by a one-silo broker (client_cpu_us, silo_cpu_us).",
+            [],
+            (connection, _, settings, cancellationToken) => ConsumeBench.RunAsync(connection.Client, connection.GrainFactory, settings, cancellationToken)));
         bench.Subcommands.Add(CreateBench(
             "group",
             "--consumers consumers in one new consumer group (one process) join one after another and read --records records from the "
@@ -63,7 +65,8 @@ internal static class BenchCommand
             new Option<long>("--ceiling-records") { Description = "Records the ceiling run carries.", DefaultValueFactory = _ => 5_000_000 }, 1L);
         return CreateBench(
             "produce",
-            "Producers send --records records of --record-size bytes as fast as back-pressure allows; reports throughput and acknowledgement latency.",
+            "Producers send --records records of --record-size bytes as fast as back-pressure allows; reports throughput, acknowledgement "
+            + "latency and the CPU used per record by obroker and by a one-silo broker (client_cpu_us, silo_cpu_us).",
             [withCeiling, ceilingRecords],
             async (connection, result, settings, cancellationToken) =>
             {
@@ -79,7 +82,7 @@ internal static class BenchCommand
                     settings = settings with { CeilingRecordsPerSecond = ceiling };
                 }
 
-                return await ProduceBench.RunAsync(connection.Client, settings, cancellationToken);
+                return await ProduceBench.RunAsync(connection.Client, connection.GrainFactory, settings, cancellationToken);
             });
     }
 
@@ -194,14 +197,14 @@ internal static class BenchCommand
         {
             partitions, records, recordSize, producers, prefix, keepTopics, JsonOption,
         };
-        command.SetBrokerAction((client, result, cancellationToken) =>
+        command.SetConnectionAction((connection, result, cancellationToken) =>
         {
             var template = new BenchSettings(
                 result.GetRequiredValue(prefix), result.GetValue(records), result.GetValue(recordSize), result.GetValue(producers), Rate: 0, Partitions: 0, Consumers: 1)
             {
                 JsonPath = result.GetValue(JsonOption),
             };
-            return ScaleBench.RunAsync(client, template, result.GetRequiredValue(partitions), result.GetValue(keepTopics), cancellationToken);
+            return ScaleBench.RunAsync(connection, template, result.GetRequiredValue(partitions), result.GetValue(keepTopics), cancellationToken);
         });
         return command;
     }
