@@ -26,9 +26,9 @@ public sealed class FileLogStore : ILogStore
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.DataDirectory);
         ArgumentNullException.ThrowIfNull(timeProvider);
-        if (options.DirectIO && !DirectSegmentFile.IsSupported)
+        if (options.DirectIO)
         {
-            throw new PlatformNotSupportedException("Direct I/O needs Linux on x64 or Arm64: turn DirectIO off.");
+            DirectSegmentFile.ThrowIfNotSupported();
         }
 
         _dataDirectory = Path.GetFullPath(options.DataDirectory);
@@ -42,13 +42,9 @@ public sealed class FileLogStore : ILogStore
     /// </summary>
     public static string? DirectIOProblem(string dataDirectory)
     {
-        if (!DirectSegmentFile.IsSupported)
-        {
-            return "direct I/O needs Linux on x64 or Arm64";
-        }
-
         try
         {
+            DirectSegmentFile.ThrowIfNotSupported();
             Directory.CreateDirectory(dataDirectory);
             var probe = Path.Combine(dataDirectory, $".direct-io-probe-{Guid.NewGuid():N}");
             try
@@ -62,7 +58,7 @@ public sealed class FileLogStore : ILogStore
 
             return null;
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
         {
             return exception.Message;
         }

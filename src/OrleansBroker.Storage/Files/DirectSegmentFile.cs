@@ -50,20 +50,16 @@ internal sealed class DirectSegmentFile : ISegmentFile
 
     public bool LengthIsDurable => false;
 
-    /// <summary>Whether this operating system and processor have direct I/O as this class uses it: Linux on x64 or Arm64.</summary>
-    public static bool IsSupported => OperatingSystem.IsLinux() && DirectFlag() is not null;
+    /// <summary>Throws unless this operating system and processor have direct I/O as this class uses it: Linux on x64 or Arm64.</summary>
+    /// <exception cref="PlatformNotSupportedException">Another operating system or processor.</exception>
+    public static void ThrowIfNotSupported() => _ = DirectFlag();
 
     /// <summary>Opens (or creates) the segment for direct I/O.</summary>
-    /// <exception cref="PlatformNotSupportedException">Not <see cref="IsSupported"/>.</exception>
+    /// <exception cref="PlatformNotSupportedException">See <see cref="ThrowIfNotSupported"/>.</exception>
     /// <exception cref="IOException">The file cannot be opened, or its file system refuses direct I/O.</exception>
     public static DirectSegmentFile Open(string path)
     {
-        if (!OperatingSystem.IsLinux() || DirectFlag() is not { } direct)
-        {
-            throw new PlatformNotSupportedException("Direct I/O needs Linux on x64 or Arm64.");
-        }
-
-        var descriptor = OpenDescriptor(path, ReadWrite | Create | CloseOnExec | direct, CreateMode);
+        var descriptor = OpenDescriptor(path, ReadWrite | Create | CloseOnExec | DirectFlag(), CreateMode);
         if (descriptor >= 0)
         {
             return new DirectSegmentFile(new SafeFileHandle(descriptor, ownsHandle: true));
@@ -142,7 +138,7 @@ internal sealed class DirectSegmentFile : ISegmentFile
                 }
             }
 
-            var padded = AlignUp(filled);
+            var padded = (int)AlignUp(filled);
             if (padded > 0)
             {
                 span[filled..padded].Clear();
@@ -187,20 +183,21 @@ internal sealed class DirectSegmentFile : ISegmentFile
 
     public void Dispose() => _handle.Dispose();
 
-    private static int? DirectFlag() => RuntimeInformation.ProcessArchitecture switch
+    /// <summary>The kernel's <c>O_DIRECT</c> for this processor.</summary>
+    private static int DirectFlag() => (OperatingSystem.IsLinux() ? RuntimeInformation.ProcessArchitecture : (Architecture?)null) switch
     {
         Architecture.X64 => 0x4000,
         Architecture.Arm64 => 0x10000,
-        _ => null,
+        _ => throw new PlatformNotSupportedException("Direct I/O needs Linux on x64 or Arm64: turn DirectIO off."),
     };
 
-    private static int AlignUp(int length) => (length + BlockSize - 1) & -BlockSize;
+    private static long AlignUp(long length) => (length + BlockSize - 1) & -BlockSize;
 
     /// <summary>The aligned read that covers <paramref name="count"/> bytes from <paramref name="position"/>, as far as a large buffer holds.</summary>
     private static (long Start, int Skip, int Length) Window(long position, int count)
     {
         var skip = (int)(position % BlockSize);
-        return (position - skip, skip, (int)Math.Min(AlignedBuffers.Large.Size, ((long)skip + count + BlockSize - 1) & -BlockSize));
+        return (position - skip, skip, (int)Math.Min(AlignedBuffers.Large.Size, AlignUp((long)skip + count)));
     }
 
     private static int CopyOut(ReadOnlySpan<byte> read, int skip, Span<byte> destination)
