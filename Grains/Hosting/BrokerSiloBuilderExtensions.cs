@@ -40,7 +40,7 @@ public static class BrokerSiloBuilderExtensions
         {
             var broker = sp.GetRequiredService<IOptions<BrokerOptions>>().Value;
             return new FileLogStore(
-                new FileLogStoreOptions { DataDirectory = broker.LogDirectory, DirectIO = broker.DirectIO },
+                new FileLogStoreOptions { DataDirectory = broker.LogDirectory, DirectIO = broker.DirectIO, PageCacheBytes = broker.PageCacheBytes },
                 sp.GetRequiredService<TimeProvider>());
         });
 

@@ -21,6 +21,13 @@ public sealed class BrokerOptions
     /// </summary>
     public bool DirectIO { get; set; }
 
+    /// <summary>
+    /// The most bytes of written segments the File backend leaves in the OS page cache; older durable bytes are dropped from
+    /// it (see <see cref="OrleansBroker.Storage.FileLogStoreOptions.PageCacheBytes"/>). Null: an eighth of the silo's memory.
+    /// Default: null.
+    /// </summary>
+    public long? PageCacheBytes { get; set; }
+
     /// <summary>Where the File backend keeps partition logs.</summary>
     internal string LogDirectory => Path.Combine(DataDirectory, "logs");
 
@@ -70,6 +77,11 @@ public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
         else if (options.DirectIO && FileLogStore.DirectIOProblem(options.LogDirectory) is { } problem)
         {
             failures.Add($"Broker:DirectIO cannot be used: {problem}");
+        }
+
+        if (options.PageCacheBytes < 0)
+        {
+            failures.Add("Broker:PageCacheBytes cannot be negative.");
         }
 
         if (options.MaxFetchWait <= TimeSpan.Zero || options.MaxFetchWait > TimeSpan.FromSeconds(25))

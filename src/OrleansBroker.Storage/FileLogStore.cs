@@ -19,6 +19,7 @@ public sealed class FileLogStore : ILogStore
 
     private readonly string _dataDirectory;
     private readonly bool _directIO;
+    private readonly WrittenPageCache? _pageCache;
     private readonly TimeProvider _timeProvider;
 
     public FileLogStore(FileLogStoreOptions options, TimeProvider timeProvider)
@@ -31,8 +32,16 @@ public sealed class FileLogStore : ILogStore
             DirectSegmentFile.ThrowIfNotSupported();
         }
 
+        if (options.PageCacheBytes < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.PageCacheBytes, "PageCacheBytes cannot be negative.");
+        }
+
         _dataDirectory = Path.GetFullPath(options.DataDirectory);
         _directIO = options.DirectIO;
+        _pageCache = options.DirectIO || !WrittenPageCache.IsSupported
+            ? null
+            : new WrittenPageCache(options.PageCacheBytes ?? WrittenPageCache.DefaultLimit);
         _timeProvider = timeProvider;
     }
 
@@ -76,7 +85,7 @@ public sealed class FileLogStore : ILogStore
 
         // Recovery reads and truncates files: keep that blocking I/O off the caller's (grain's) thread.
         return await WriterThreads.Shared.Factory.StartNew(
-            () => PartitionLog.Open(partition, epoch, config, _timeProvider, new FileLogDirectory(path, _directIO), Fences, path),
+            () => PartitionLog.Open(partition, epoch, config, _timeProvider, new FileLogDirectory(path, _directIO, _pageCache), Fences, path),
             cancellationToken);
     }
 }

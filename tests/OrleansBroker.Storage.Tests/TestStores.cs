@@ -43,7 +43,7 @@ internal sealed class TestStores : IDisposable
 
     /// <summary>The backend's directory of one partition log, for tests that open the engine on it themselves.</summary>
     public ILogDirectory OpenDirectory(string backend, LogPartition partition) =>
-        backend == Memory ? new MemoryLogDirectory() : new FileLogDirectory(LogDirectory(partition), directIO: backend == FileDirect);
+        backend == Memory ? new MemoryLogDirectory() : new FileLogDirectory(LogDirectory(partition), directIO: backend == FileDirect, pageCache: null);
 
     public static bool IsFile(string backend) => backend != Memory;
 

@@ -8,9 +8,10 @@ namespace OrleansBroker.Storage.Files;
 /// <summary>
 /// A partition log on disk: <c>{baseOffset:D20}.log</c> segments, their <c>{baseOffset:D20}.index</c>
 /// sparse indexes (written when a segment is sealed) and a <c>leader-epoch</c> file. Segments are read and written with
-/// direct I/O when <paramref name="directIO"/> is set, else through the page cache.
+/// direct I/O when <paramref name="directIO"/> is set, else through the page cache, which <paramref name="pageCache"/>
+/// (when set) keeps at its size.
 /// </summary>
-internal sealed class FileLogDirectory(string path, bool directIO) : ILogDirectory
+internal sealed class FileLogDirectory(string path, bool directIO, WrittenPageCache? pageCache) : ILogDirectory
 {
     private const string SegmentExtension = ".log";
     private const string IndexExtension = ".index";
@@ -82,7 +83,7 @@ internal sealed class FileLogDirectory(string path, bool directIO) : ILogDirecto
         var created = !File.Exists(file);
         var segment = directIO
             ? DirectSegmentFile.Open(file)
-            : (ISegmentFile)new FileSegmentFile(File.OpenHandle(file, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete));
+            : (ISegmentFile)new FileSegmentFile(File.OpenHandle(file, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete), pageCache);
         if (created)
         {
             // Appends to a new segment are acknowledged after flushing the file: its name must be as durable as its bytes.
@@ -128,34 +129,78 @@ internal sealed class FileLogDirectory(string path, bool directIO) : ILogDirecto
 
     private string FilePath(long baseOffset, string extension) => Path.Combine(path, FileName(baseOffset, extension));
 
-    /// <summary>One segment file, read and written through the page cache at explicit positions.</summary>
-    private sealed class FileSegmentFile(SafeFileHandle handle) : ISegmentFile
+    /// <summary>
+    /// One segment file, read and written through the page cache at explicit positions. Each flush reports what it made
+    /// durable to the store's <see cref="WrittenPageCache"/>, if any, in ranges of at least <see cref="WrittenPageCache.ReportBytes"/>;
+    /// closing drops those bytes from the cache.
+    /// </summary>
+    private sealed class FileSegmentFile : ISegmentFile
     {
-        public long Length => RandomAccess.GetLength(handle);
+        private readonly SafeFileHandle _handle;
+        private readonly WrittenPageCache? _pageCache;
+        private long _written;
+        private long _reported;
+
+        public FileSegmentFile(SafeFileHandle handle, WrittenPageCache? pageCache)
+        {
+            _handle = handle;
+            _pageCache = pageCache;
+            _written = _reported = RandomAccess.GetLength(handle);
+        }
+
+        public long Length => RandomAccess.GetLength(_handle);
 
         public bool IsFull => false;
 
         public bool LengthIsDurable => false;
 
-        public int Read(Span<byte> buffer, long position) => RandomAccess.Read(handle, buffer, position);
+        public int Read(Span<byte> buffer, long position) => RandomAccess.Read(_handle, buffer, position);
 
         public ValueTask<int> ReadAsync(Memory<byte> buffer, long position, CancellationToken cancellationToken) =>
-            RandomAccess.ReadAsync(handle, buffer, position, cancellationToken);
+            RandomAccess.ReadAsync(_handle, buffer, position, cancellationToken);
 
-        public void Write(IReadOnlyList<ReadOnlyMemory<byte>> buffers, long position) => RandomAccess.Write(handle, buffers, position);
+        public void Write(IReadOnlyList<ReadOnlyMemory<byte>> buffers, long position)
+        {
+            RandomAccess.Write(_handle, buffers, position);
+            var end = position;
+            for (var i = 0; i < buffers.Count; i++)
+            {
+                end += buffers[i].Length;
+            }
 
-        public void Flush() => FileSync.FlushData(handle);
+            _written = Math.Max(_written, end);
+        }
+
+        public void Flush()
+        {
+            FileSync.FlushData(_handle);
+            if (_pageCache is not null && _written - _reported >= WrittenPageCache.ReportBytes)
+            {
+                _pageCache.Add(_handle, _reported, _written);
+                _reported = _written;
+            }
+        }
 
         public void Truncate(long length)
         {
-            RandomAccess.SetLength(handle, length);
-            RandomAccess.FlushToDisk(handle);
+            RandomAccess.SetLength(_handle, length);
+            RandomAccess.FlushToDisk(_handle);
+            _written = length;
+            _reported = Math.Min(_reported, length);
         }
 
         public void TrimPadding()
         {
         }
 
-        public void Dispose() => handle.Dispose();
+        public void Dispose()
+        {
+            if (_pageCache is not null)
+            {
+                WrittenPageCache.DropClosing(_handle, _reported);
+            }
+
+            _handle.Dispose();
+        }
     }
 }

@@ -50,6 +50,7 @@ public sealed class HostingTests
     [InlineData("MaxFetchBytes", "10")]
     [InlineData("DataDirectory", " ")]
     [InlineData("RetentionCheckInterval", "00:00:00")]
+    [InlineData("PageCacheBytes", "-1")]
     public async Task A_silo_with_out_of_range_broker_options_fails_at_start(string setting, string value)
     {
         var error = await StartFailureAsync(new Dictionary<string, string?> { [$"Broker:{setting}"] = value });
