@@ -22,9 +22,9 @@ public sealed class BrokerOptions
     public bool DirectIO { get; set; }
 
     /// <summary>
-    /// The most bytes of written segments the File backend leaves in the OS page cache; older durable bytes are dropped from
-    /// it (see <see cref="OrleansBroker.Storage.FileLogStoreOptions.PageCacheBytes"/>). Null: an eighth of the silo's memory.
-    /// Default: null.
+    /// How many bytes of written segments the File backend leaves in the OS page cache; older durable bytes are dropped
+    /// from it (see <see cref="OrleansBroker.Storage.FileLogStoreOptions.PageCacheBytes"/>). 0 leaves the page cache to the
+    /// kernel. Null: an eighth of the memory .NET may use. Default: null.
     /// </summary>
     public long? PageCacheBytes { get; set; }
 

@@ -32,16 +32,12 @@ public sealed class FileLogStore : ILogStore
             DirectSegmentFile.ThrowIfNotSupported();
         }
 
-        if (options.PageCacheBytes < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.PageCacheBytes, "PageCacheBytes cannot be negative.");
-        }
+        var pageCacheBytes = options.PageCacheBytes ?? WrittenPageCache.DefaultLimit;
+        ArgumentOutOfRangeException.ThrowIfNegative(pageCacheBytes, nameof(options.PageCacheBytes));
 
         _dataDirectory = Path.GetFullPath(options.DataDirectory);
         _directIO = options.DirectIO;
-        _pageCache = options.DirectIO || !WrittenPageCache.IsSupported
-            ? null
-            : new WrittenPageCache(options.PageCacheBytes ?? WrittenPageCache.DefaultLimit);
+        _pageCache = options.DirectIO || pageCacheBytes == 0 || !WrittenPageCache.IsSupported ? null : new WrittenPageCache(pageCacheBytes);
         _timeProvider = timeProvider;
     }
 

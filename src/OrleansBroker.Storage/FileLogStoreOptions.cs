@@ -14,10 +14,13 @@ public sealed class FileLogStoreOptions
     public bool DirectIO { get; set; }
 
     /// <summary>
-    /// The most bytes of written segments the store leaves in the OS page cache, across all its logs (64-bit Linux, without
-    /// <see cref="DirectIO"/>). Once its logs have made more than this durable, the oldest of it is dropped from the cache,
-    /// so the cache's pages are reused by the next writes instead of the cache growing with the log; consumers near the end
-    /// of a log still read from memory. Null: an eighth of the memory the process may use. Default: null.
+    /// How many bytes of written segments the store leaves in the OS page cache, across all its logs (Linux on x64 or
+    /// Arm64, without <see cref="DirectIO"/>). Once its logs have made more than this durable, the oldest of it is dropped
+    /// from the cache, so the next writes reuse those pages instead of the cache growing with the log; consumers near the
+    /// end of a log still read from memory. Bytes written without a flush per commit count once their segment is sealed or
+    /// their log closes, and a log that closes drops its files from the cache. Reads are not counted: the kernel keeps what
+    /// they bring in as it sees fit. 0 leaves the page cache to the kernel. Null: an eighth of the memory .NET may use.
+    /// Default: null.
     /// </summary>
     public long? PageCacheBytes { get; set; }
 }

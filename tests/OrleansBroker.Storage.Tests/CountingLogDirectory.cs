@@ -54,7 +54,7 @@ internal sealed class CountingLogDirectory(ILogDirectory inner) : ILogDirectory
 
         public void Truncate(long length) => file.Truncate(length);
 
-        public void TrimPadding() => file.TrimPadding();
+        public void EndWrites() => file.EndWrites();
 
         public void Dispose() => file.Dispose();
     }

@@ -80,7 +80,7 @@ public sealed class DirectSegmentFileTests : IDisposable
         reopened.Write([second], first.Length);
 
         Assert.Equal([.. first, .. second], ReadBlocking(reopened, 0, 10_000));
-        reopened.TrimPadding();
+        reopened.EndWrites();
         Assert.Equal(10_000, new FileInfo(SegmentPath).Length);
     }
 
@@ -92,14 +92,14 @@ public sealed class DirectSegmentFileTests : IDisposable
         using var file = Open();
         file.Write([first], 0);
 
-        file.TrimPadding();
+        file.EndWrites();
         Assert.Equal(5_000, new FileInfo(SegmentPath).Length);
 
         file.Write([second], first.Length);
         Assert.Equal(2 * Block, new FileInfo(SegmentPath).Length);
         Assert.Equal([.. first, .. second], ReadBlocking(file, 0, 8_000));
 
-        file.TrimPadding();
+        file.EndWrites();
         Assert.Equal(8_000, new FileInfo(SegmentPath).Length);
     }
 

@@ -13,12 +13,18 @@ public sealed class WrittenPageCacheTests : IDisposable
 {
     private const int Limit = 1024 * 1024;
     private const int BatchValueBytes = 64 * 1024;
+
+    /// <summary>Batches of a bit more than 64 KiB each: 4 MiB and a bit.</summary>
+    private const int FourMegabytes = 64;
+
     private const int ProtRead = 1;
     private const int MapShared = 1;
 
     private readonly TestStores _stores = new();
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    private static int PageSize => Environment.SystemPageSize;
 
     public void Dispose() => _stores.Dispose();
 
@@ -28,14 +34,28 @@ public sealed class WrittenPageCacheTests : IDisposable
         var store = Store(Limit);
         var partition = new LogPartition("cached", 0);
         await using var log = await OpenAsync(store, partition);
-        var written = await AppendAsync(log, megabytes: 4);
+        var written = await AppendAsync(log, FourMegabytes);
 
-        var pages = Residency(SegmentPath(partition));
-        var resident = pages.Count(page => page) * Environment.SystemPageSize;
-        Assert.InRange(resident, Limit / 2, Limit + WrittenPageCache.ReportBytes + Environment.SystemPageSize);
+        var pages = Residency(partition).Single();
+        Assert.InRange(pages.Count(page => page) * PageSize, Limit / 2, Limit + WrittenPageCache.ReportBytes + PageSize);
         Assert.DoesNotContain(true, pages[..(pages.Length / 2)]);
-        Assert.DoesNotContain(false, pages[^(Limit / 2 / Environment.SystemPageSize)..]);
+        Assert.DoesNotContain(false, pages[^(Limit / 2 / PageSize)..]);
         LogAssert.SameBatches(written, await LogAssert.ReadAllAsync(log, offset: 0));
+    }
+
+    [Fact]
+    public async Task A_sealed_segment_counts_all_its_bytes_even_those_after_its_last_report()
+    {
+        // Three batches a segment: a flush reports the first two (over 128 KiB), the seal the third.
+        var store = Store(Limit);
+        var partition = new LogPartition("sealed", 0);
+        await using var log = await OpenAsync(store, partition, LogConfig.Default with { SegmentBytes = 3 * (BatchValueBytes + 1024) });
+        await AppendAsync(log, FourMegabytes);
+
+        var segments = Residency(partition);
+        Assert.True(segments.Length > 10, $"{segments.Length} segments");
+        Assert.All(segments[..(segments.Length / 2)], pages => Assert.DoesNotContain(true, pages));
+        Assert.DoesNotContain(false, segments[^1]);
     }
 
     [Fact]
@@ -44,12 +64,13 @@ public sealed class WrittenPageCacheTests : IDisposable
         var store = Store(64 * Limit);
         var partition = new LogPartition("cached", 0);
         var log = await OpenAsync(store, partition);
-        await AppendAsync(log, megabytes: 4);
 
-        Assert.DoesNotContain(false, Residency(SegmentPath(partition)));
+        // An odd count leaves bytes no flush has reported yet: closing drops them too.
+        await AppendAsync(log, FourMegabytes - 1);
 
+        Assert.DoesNotContain(false, Residency(partition).Single());
         await log.DisposeAsync();
-        Assert.DoesNotContain(true, Residency(SegmentPath(partition)));
+        Assert.DoesNotContain(true, Residency(partition).Single());
     }
 
     [Fact]
@@ -60,12 +81,43 @@ public sealed class WrittenPageCacheTests : IDisposable
         var newer = new LogPartition("newer", 0);
         await using var olderLog = await OpenAsync(store, older);
         await using var newerLog = await OpenAsync(store, newer);
-        var written = await AppendAsync(olderLog, megabytes: 2);
-        await AppendAsync(newerLog, megabytes: 2);
+        var written = await AppendAsync(olderLog, FourMegabytes / 2);
+        await AppendAsync(newerLog, FourMegabytes / 2);
 
-        Assert.DoesNotContain(true, Residency(SegmentPath(older)));
-        Assert.Contains(true, Residency(SegmentPath(newer)));
+        Assert.DoesNotContain(true, Residency(older).Single());
+        Assert.Contains(true, Residency(newer).Single());
         LogAssert.SameBatches(written, await LogAssert.ReadAllAsync(olderLog, offset: 0));
+    }
+
+    [Fact]
+    public async Task The_ranges_of_a_closed_log_leave_the_queue_without_failing_another_logs_appends()
+    {
+        var store = Store(64 * Limit);
+        await using (var closed = await OpenAsync(store, new LogPartition("closed", 0)))
+        {
+            await AppendAsync(closed, FourMegabytes);
+        }
+
+        // Dropping the closed log's queued ranges goes through its closed file handles.
+        var partition = new LogPartition("open", 0);
+        await using var log = await OpenAsync(store, partition);
+        var written = await AppendAsync(log, 18 * FourMegabytes);
+
+        Assert.Contains(false, Residency(partition).Single());
+        LogAssert.SameBatches(written, await LogAssert.ReadAllAsync(log, offset: 0));
+    }
+
+    [Fact]
+    public async Task A_limit_of_0_leaves_the_page_cache_to_the_kernel()
+    {
+        var store = Store(0);
+        var partition = new LogPartition("uncounted", 0);
+        await using (var log = await OpenAsync(store, partition))
+        {
+            await AppendAsync(log, FourMegabytes);
+        }
+
+        Assert.DoesNotContain(false, Residency(partition).Single());
     }
 
     [Fact]
@@ -79,17 +131,14 @@ public sealed class WrittenPageCacheTests : IDisposable
     private FileLogStore Store(long limit) =>
         new(new FileLogStoreOptions { DataDirectory = _stores.DataDirectory, PageCacheBytes = limit }, _stores.Time);
 
-    private string SegmentPath(LogPartition partition) =>
-        Path.Combine(_stores.LogDirectory(partition), FileLogDirectory.SegmentFileName(0));
-
-    private static ValueTask<IPartitionLog> OpenAsync(FileLogStore store, LogPartition partition) =>
-        store.OpenAsync(partition, epoch: 1, LogConfig.Default, Cancellation);
+    private static ValueTask<IPartitionLog> OpenAsync(FileLogStore store, LogPartition partition, LogConfig? config = null) =>
+        store.OpenAsync(partition, epoch: 1, config ?? LogConfig.Default, Cancellation);
 
     /// <summary>Appends batches of 64 KiB, one group commit each, and returns them as written (the log stamps their offsets).</summary>
-    private static async Task<List<byte[]>> AppendAsync(IPartitionLog log, int megabytes)
+    private static async Task<List<byte[]>> AppendAsync(IPartitionLog log, int count)
     {
         var batches = new List<byte[]>();
-        for (var i = 0; i < megabytes * 1024 * 1024 / BatchValueBytes; i++)
+        for (var i = 0; i < count; i++)
         {
             var batch = TestBatches.Create(records: 1, valueBytes: BatchValueBytes, fill: (byte)i);
             await log.AppendAsync(batch, Cancellation);
@@ -99,7 +148,12 @@ public sealed class WrittenPageCacheTests : IDisposable
         return batches;
     }
 
-    /// <summary>For each page of the file, whether the page cache holds it.</summary>
+    /// <summary>For each segment file of the log, oldest first, and each of its pages: whether the page cache holds it.</summary>
+    private bool[][] Residency(LogPartition partition) =>
+    [
+        .. Directory.GetFiles(_stores.LogDirectory(partition), "*.log").Order(StringComparer.Ordinal).Select(Residency),
+    ];
+
     private static bool[] Residency(string path)
     {
         using var file = File.OpenHandle(path);
@@ -108,7 +162,7 @@ public sealed class WrittenPageCacheTests : IDisposable
         Assert.NotEqual(new IntPtr(-1), address);
         try
         {
-            var pages = new byte[((long)length + Environment.SystemPageSize - 1) / Environment.SystemPageSize];
+            var pages = new byte[((long)length + PageSize - 1) / PageSize];
             Assert.Equal(0, MinCore(address, length, pages));
             return [.. pages.Select(page => (page & 1) != 0)];
         }

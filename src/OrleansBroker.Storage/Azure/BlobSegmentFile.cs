@@ -183,7 +183,7 @@ internal sealed class BlobSegmentFile : ISegmentFile
     }
 
     /// <summary>Append blobs hold exactly the bytes appended.</summary>
-    public void TrimPadding()
+    public void EndWrites()
     {
     }
 

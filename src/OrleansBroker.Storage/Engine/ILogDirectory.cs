@@ -72,9 +72,10 @@ internal interface ISegmentFile : IDisposable
     void Truncate(long length);
 
     /// <summary>
-    /// Cuts off, durably, anything the backend stored past the written bytes (direct I/O pads its last block with zeros).
-    /// The log's owner calls it when it seals the segment and when it closes the log, so a sealed segment holds exactly its
-    /// batches. Backends that store only the written bytes do nothing.
+    /// Ends this opening's writes, once every written byte is durable: the log's owner calls it when it seals the segment
+    /// and when it closes the log. The backend cuts off, durably, anything it stored past the written bytes (direct I/O pads
+    /// its last block with zeros), so a sealed segment holds exactly its batches, and hands the page cache limit the
+    /// written bytes it has not counted yet. Backends with neither do nothing.
     /// </summary>
-    void TrimPadding();
+    void EndWrites();
 }

@@ -307,7 +307,7 @@ internal sealed partial class PartitionLog
 
     private Segment Roll(Segment sealing, long baseOffset)
     {
-        sealing.File.TrimPadding();
+        sealing.File.EndWrites();
         _directory.WriteIndex(sealing.BaseOffset, sealing.Index.Encode());
 
         // The new file appears only after the old one (trimmed) and its index are durable, so a crash in between

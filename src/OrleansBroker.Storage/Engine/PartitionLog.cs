@@ -180,7 +180,7 @@ internal sealed partial class PartitionLog : IPartitionLog
                 // A stale writer leaves the files to the epoch that owns them now, a failed one to the next open's recovery.
                 if (_segments.Length > 0 && _fence.IsOwnedBy(_epoch) && !failed)
                 {
-                    _segments[^1].File.TrimPadding();
+                    _segments[^1].File.EndWrites();
                 }
             }
             finally

@@ -13,7 +13,7 @@ namespace OrleansBroker.Storage.Files;
 /// <remarks>
 /// Direct I/O moves whole blocks at block-aligned positions. Each write therefore writes the segment's last partial
 /// block again (kept in memory) ahead of the new bytes, and fills the final block up with zeros: the file can be longer
-/// than the bytes written. Recovery cuts such padding off like any torn tail, and <see cref="TrimPadding"/> cuts it when
+/// than the bytes written. Recovery cuts such padding off like any torn tail, and <see cref="EndWrites"/> cuts it when
 /// the segment is sealed or its log closed. Reads read the aligned blocks around a range and copy the range out.
 /// The log's writer writes (under its fence lock) while readers read; readers only read bytes already written, which a
 /// rewrite of their block leaves as they were.
@@ -173,7 +173,7 @@ internal sealed class DirectSegmentFile : ISegmentFile
         _padded = false;
     }
 
-    public void TrimPadding()
+    public void EndWrites()
     {
         if (_padded)
         {

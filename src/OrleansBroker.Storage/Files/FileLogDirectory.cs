@@ -130,9 +130,9 @@ internal sealed class FileLogDirectory(string path, bool directIO, WrittenPageCa
     private string FilePath(long baseOffset, string extension) => Path.Combine(path, FileName(baseOffset, extension));
 
     /// <summary>
-    /// One segment file, read and written through the page cache at explicit positions. Each flush reports what it made
-    /// durable to the store's <see cref="WrittenPageCache"/>, if any, in ranges of at least <see cref="WrittenPageCache.ReportBytes"/>;
-    /// closing drops those bytes from the cache.
+    /// One segment file, read and written through the page cache at explicit positions. It hands what it has made durable
+    /// to the store's <see cref="WrittenPageCache"/>, if any: at a flush in ranges of at least
+    /// <see cref="WrittenPageCache.ReportBytes"/>, and the rest when its writes end. Closing drops the whole file from the cache.
     /// </summary>
     private sealed class FileSegmentFile : ISegmentFile
     {
@@ -174,10 +174,9 @@ internal sealed class FileLogDirectory(string path, bool directIO, WrittenPageCa
         public void Flush()
         {
             FileSync.FlushData(_handle);
-            if (_pageCache is not null && _written - _reported >= WrittenPageCache.ReportBytes)
+            if (_written - _reported >= WrittenPageCache.ReportBytes)
             {
-                _pageCache.Add(_handle, _reported, _written);
-                _reported = _written;
+                ReportDurable();
             }
         }
 
@@ -189,18 +188,28 @@ internal sealed class FileLogDirectory(string path, bool directIO, WrittenPageCa
             _reported = Math.Min(_reported, length);
         }
 
-        public void TrimPadding()
+        public void EndWrites()
         {
+            if (_written > _reported)
+            {
+                ReportDurable();
+            }
         }
 
         public void Dispose()
         {
             if (_pageCache is not null)
             {
-                WrittenPageCache.DropClosing(_handle, _reported);
+                WrittenPageCache.DropAll(_handle);
             }
 
             _handle.Dispose();
+        }
+
+        private void ReportDurable()
+        {
+            _pageCache?.Add(_handle, _reported, _written);
+            _reported = _written;
         }
     }
 }

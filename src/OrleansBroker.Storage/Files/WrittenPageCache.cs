@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
@@ -24,24 +25,29 @@ internal sealed class WrittenPageCache(long limitBytes)
 
     private const int DontNeed = 4;
 
-    private readonly ConcurrentQueue<Range> _ranges = new();
+    private readonly ConcurrentQueue<WrittenRange> _ranges = new();
     private readonly Lock _dropping = new();
     private long _cachedBytes;
 
-    /// <summary>The limit for a machine: an eighth of the memory the process may use (a container's limit, if it has one).</summary>
+    /// <summary>The limit for a machine: an eighth of the memory .NET may use (less under a container's memory limit).</summary>
     public static long DefaultLimit => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 8;
 
-    /// <summary>Whether the platform lets the store drop pages from the cache (64-bit Linux, where <c>off_t</c> is 64 bits).</summary>
-    public static bool IsSupported => OperatingSystem.IsLinux() && Environment.Is64BitProcess;
+    /// <summary>
+    /// Whether the store can drop pages from the cache here: 64-bit Linux (a 64-bit <c>off_t</c>) on x64 or Arm64, whose
+    /// <c>POSIX_FADV_DONTNEED</c> is 4.
+    /// </summary>
+    public static bool IsSupported =>
+        OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64;
 
-    /// <summary>The bytes reported and not dropped yet.</summary>
-    public long CachedBytes => Volatile.Read(ref _cachedBytes);
-
-    /// <summary>Counts the durable range [<paramref name="start"/>, <paramref name="end"/>) of a file as cached, and drops the oldest ranges when over the limit.</summary>
+    /// <summary>
+    /// Counts the durable range [<paramref name="start"/>, <paramref name="end"/>) of a file as cached, and drops the oldest
+    /// ranges while over the limit. Whichever thread finds the cache over the limit and no other thread dropping drops.
+    /// </summary>
     public void Add(SafeFileHandle file, long start, long end)
     {
-        _ranges.Enqueue(new Range(file, start, end));
-        if (Interlocked.Add(ref _cachedBytes, end - start) > limitBytes && _dropping.TryEnter())
+        _ranges.Enqueue(new WrittenRange(file, start, end));
+        Interlocked.Add(ref _cachedBytes, end - start);
+        while (Volatile.Read(ref _cachedBytes) > limitBytes && _dropping.TryEnter())
         {
             try
             {
@@ -55,10 +61,10 @@ internal sealed class WrittenPageCache(long limitBytes)
     }
 
     /// <summary>
-    /// Drops the first <paramref name="end"/> bytes of a file about to close from the cache: its ranges still queued can no
-    /// longer be dropped through its handle once it is closed. They stay counted until they leave the queue.
+    /// Drops a file about to close from the cache, all of it: its ranges still queued can no longer be dropped through its
+    /// handle once it is closed (they stay counted until they leave the queue).
     /// </summary>
-    public static void DropClosing(SafeFileHandle file, long end) => Drop(file, 0, end);
+    public static void DropAll(SafeFileHandle file) => Drop(file, 0, 0);
 
     /// <summary>Drops ranges, oldest first, until the cache is back within the limit; adjacent ranges of one file in one call.</summary>
     private void DropOldest()
@@ -75,33 +81,32 @@ internal sealed class WrittenPageCache(long limitBytes)
             }
 
             Interlocked.Add(ref _cachedBytes, range.Start - end);
-            Drop(range.File, range.Start, end);
+            var pageStart = range.Start - (range.Start % Environment.SystemPageSize);
+            Drop(range.File, pageStart, end - pageStart);
         }
     }
 
     /// <summary>
-    /// Drops the pages of a range, from the start of its first page: the kernel keeps a page the range covers only in part,
-    /// and that page's earlier bytes belong to an older range of the file, dropped already. The advice is best effort: a file closed since (its log closed, or retention deleted it)
-    /// holds no pages worth dropping, and a refusal costs memory the kernel reclaims anyway, never data.
+    /// Drops the pages of a range (a length of 0: to the end of the file). Callers start it at a page boundary: the kernel
+    /// keeps a page the range covers only in part, and the earlier bytes of a range's first page belong to an older range
+    /// of the file, dropped already. The advice is best effort: a file closed since (its log closed, or retention deleted
+    /// it) has nothing left to drop, and a failed advice costs memory the kernel reclaims anyway, never data.
     /// </summary>
-    private static void Drop(SafeFileHandle file, long start, long end)
+    [SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "Dropping pages is advice: its failure must not fail the durable append that reported them.")]
+    private static void Drop(SafeFileHandle file, long start, long length)
     {
         try
         {
-            if (!file.IsClosed)
-            {
-                var pageStart = start - (start % Environment.SystemPageSize);
-                _ = FAdvise(file, pageStart, end - pageStart, DontNeed);
-            }
+            _ = FAdvise(file, start, length, DontNeed);
         }
-        catch (ObjectDisposedException)
+        catch (Exception)
         {
-            // Closed between the check and the call.
+            // Closed since (ObjectDisposedException), or refused: the pages stay for the kernel to reclaim.
         }
     }
 
     [DllImport("libc", EntryPoint = "posix_fadvise")]
     private static extern int FAdvise(SafeFileHandle file, long offset, long length, int advice);
 
-    private readonly record struct Range(SafeFileHandle File, long Start, long End);
+    private readonly record struct WrittenRange(SafeFileHandle File, long Start, long End);
 }

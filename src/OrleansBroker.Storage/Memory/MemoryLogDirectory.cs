@@ -110,7 +110,7 @@ internal sealed class MemoryLogDirectory : ILogDirectory
 
         public void Truncate(long length) => Volatile.Write(ref _length, Math.Min(_length, length));
 
-        public void TrimPadding()
+        public void EndWrites()
         {
         }
 
