@@ -17,6 +17,12 @@ internal sealed class SiloHostingOptions
     /// <summary>File: logs and metadata under the data directory; Azure: logs in append blobs and metadata in Azure Table grain storage. Default: File.</summary>
     public StorageMode Storage { get; set; } = StorageMode.File;
 
+    /// <summary>
+    /// <c>Broker:DirectIO</c>, which the File backend reads (<see cref="OrleansBroker.Grains.Options.BrokerOptions.DirectIO"/>):
+    /// read here only to refuse it with Azure storage, which it would not apply to. Default: false.
+    /// </summary>
+    public bool DirectIO { get; set; }
+
     /// <summary>The Azure Storage account used by Azure storage and AzureTable clustering (<c>Broker:Azure</c>).</summary>
     public AzureStorageSettings Azure { get; set; } = new();
 
@@ -42,6 +48,11 @@ internal sealed class SiloHostingOptions
         if ((Storage == StorageMode.Azure || Clustering != ClusteringMode.Localhost) && string.IsNullOrWhiteSpace(Azure.ConnectionString))
         {
             failures.Add("Broker:Azure:ConnectionString is required when Broker:Storage is Azure or Broker:Clustering is AzureTable or Kubernetes (UseDevelopmentStorage=true for Azurite).");
+        }
+
+        if (Storage == StorageMode.Azure && DirectIO)
+        {
+            failures.Add("Broker:DirectIO applies to File storage only: with Broker:Storage Azure, logs are append blobs.");
         }
 
         if (AdvertisedAddress is not null && !IPAddress.TryParse(AdvertisedAddress, out _))

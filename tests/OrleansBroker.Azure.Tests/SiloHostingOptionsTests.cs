@@ -29,6 +29,21 @@ public sealed class SiloHostingOptionsTests
     }
 
     [Fact]
+    public void Direct_IO_with_azure_storage_is_refused_before_the_silo_starts()
+    {
+        var options = Bind(new()
+        {
+            ["Broker:Storage"] = "Azure",
+            ["Broker:Azure:ConnectionString"] = "UseDevelopmentStorage=true",
+            ["Broker:DirectIO"] = "true",
+        });
+
+        var refused = Assert.Throws<OptionsValidationException>(options.Validate);
+
+        Assert.Contains("Broker:DirectIO applies to File storage only", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_embedded_defaults_and_azurite_settings_are_accepted()
     {
         new SiloHostingOptions().Validate();
