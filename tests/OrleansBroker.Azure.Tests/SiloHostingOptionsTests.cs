@@ -31,12 +31,7 @@ public sealed class SiloHostingOptionsTests
     [Fact]
     public void Direct_IO_with_azure_storage_is_refused_before_the_silo_starts()
     {
-        var options = Bind(new()
-        {
-            ["Broker:Storage"] = "Azure",
-            ["Broker:Azure:ConnectionString"] = "UseDevelopmentStorage=true",
-            ["Broker:DirectIO"] = "true",
-        });
+        var options = BindAzureStorage(new() { ["Broker:DirectIO"] = "true" });
 
         var refused = Assert.Throws<OptionsValidationException>(options.Validate);
 
@@ -130,10 +125,8 @@ public sealed class SiloHostingOptionsTests
     [Fact]
     public void Log_store_retry_settings_bind_from_the_broker_section_and_reach_the_blob_client_of_the_silo_log_store()
     {
-        var options = Bind(new()
+        var options = BindAzureStorage(new()
         {
-            ["Broker:Storage"] = "Azure",
-            ["Broker:Azure:ConnectionString"] = "UseDevelopmentStorage=true",
             ["Broker:Azure:LogMaxRetries"] = "7",
             ["Broker:Azure:LogRetryDelay"] = "00:00:00.25",
             ["Broker:Azure:LogNetworkTimeout"] = "00:00:12",
@@ -189,6 +182,14 @@ public sealed class SiloHostingOptionsTests
     }
 
     /// <summary>The silo's settings as it binds them from its configuration's <c>Broker</c> section.</summary>
+    /// <summary>Binds the settings on top of Azure storage on Azurite.</summary>
+    private static SiloHostingOptions BindAzureStorage(Dictionary<string, string?> settings)
+    {
+        settings["Broker:Storage"] = "Azure";
+        settings["Broker:Azure:ConnectionString"] = "UseDevelopmentStorage=true";
+        return Bind(settings);
+    }
+
     private static SiloHostingOptions Bind(Dictionary<string, string?> settings) =>
         new ConfigurationBuilder().AddInMemoryCollection(settings).Build().GetSection("Broker").Get<SiloHostingOptions>()!;
 }
