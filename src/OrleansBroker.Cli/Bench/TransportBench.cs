@@ -24,8 +24,10 @@ internal static class TransportBench
         Random.Shared.NextBytes(buffer);
         var senders = Enumerable.Range(0, shape.Senders).Select(_ => new Sender(grains.GetGrain<IBenchSinkGrain>(Guid.NewGuid()), shape, settings.RecordSize)).ToArray();
 
-        // Untimed calls first: they activate the grains and get the client's and silo's call paths compiled.
-        await Task.WhenAll(senders.Select(s => s.SendAsync(buffer, shape.Depth * 2L * shape.RecordsPerCall, cancellationToken)));
+        // Untimed calls first, --warmup records between the senders and at least two windows each: they activate the grains
+        // and get the client's and the silo's call paths optimized before the clock starts.
+        var warmup = Math.Max(settings.Warmup / senders.Length, shape.Depth * 2L * shape.RecordsPerCall);
+        await Task.WhenAll(senders.Select(s => s.SendAsync(buffer, warmup, cancellationToken)));
         foreach (var sender in senders)
         {
             sender.Reset();

@@ -58,8 +58,8 @@ internal static class BenchCommand
     {
         var withCeiling = new Option<bool>("--with-ceiling")
         {
-            Description = "First measure the transport ceiling ('bench transport': 4 senders, 1000 records per call, same record size) "
-                + "and report the produce rate as a percentage of it (ceiling_rec_per_s, pct_of_ceiling).",
+            Description = "First measure the transport ceiling ('bench transport': 4 senders, 1000 records per call, same record size, "
+                + "after --warmup records of its own) and report the produce rate as a percentage of it (ceiling_rec_per_s, pct_of_ceiling).",
         };
         var ceilingRecords = CliOptions.AtLeast(
             new Option<long>("--ceiling-records") { Description = "Records the ceiling run carries.", DefaultValueFactory = _ => 5_000_000 }, 1L);
