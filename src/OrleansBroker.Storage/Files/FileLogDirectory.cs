@@ -168,7 +168,7 @@ internal sealed class FileLogDirectory(string path, bool directIO, WrittenPageCa
                 end += buffers[i].Length;
             }
 
-            _written = Math.Max(_written, end);
+            _written = end;
         }
 
         public void Flush()
