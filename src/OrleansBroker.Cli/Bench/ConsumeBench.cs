@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using OrleansBroker.Cli.Connection;
 using OrleansBroker.Client;
 using OrleansBroker.Client.Consuming;
 
@@ -11,8 +12,9 @@ namespace OrleansBroker.Cli.Bench;
 /// </summary>
 internal static class ConsumeBench
 {
-    public static async Task<int> RunAsync(BrokerClient client, IGrainFactory grains, BenchSettings settings, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(BrokerConnection connection, BenchSettings settings, CancellationToken cancellationToken)
     {
+        var client = connection.Client;
         await settings.EnsureTopicAsync(client);
         var target = await settings.ReadTargetAsync(client);
         if (target == 0)
@@ -24,7 +26,7 @@ internal static class ConsumeBench
         await using var consumer = client.CreateConsumer(ReadFromStart);
         await consumer.AssignAsync(settings.Topic, cancellationToken);
         var progress = new Progress();
-        var cpu = await CpuMeter.StartAsync(grains);
+        var cpu = await CpuMeter.StartAsync(connection.GrainFactory);
         var started = Stopwatch.GetTimestamp();
         await using (ProgressDisplay.Start("consume", () => progress.Count, settings.RecordSize))
         {

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using OrleansBroker.Client;
+using OrleansBroker.Cli.Connection;
 using OrleansBroker.Client.Producing;
 
 namespace OrleansBroker.Cli.Bench;
@@ -14,8 +14,9 @@ internal static class ProduceBench
     // than a tenth of the producer's own time per record, and one record in 16 still gives ~100k samples per second.
     private const int LatencySampling = 16;
 
-    public static async Task<int> RunAsync(BrokerClient client, IGrainFactory grains, BenchSettings settings, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(BrokerConnection connection, BenchSettings settings, CancellationToken cancellationToken)
     {
+        var client = connection.Client;
         await settings.EnsureTopicAsync(client);
         var payload = new byte[settings.RecordSize];
         Random.Shared.NextBytes(payload);
@@ -40,7 +41,7 @@ internal static class ProduceBench
             }
         }
 
-        var cpu = await CpuMeter.StartAsync(grains);
+        var cpu = await CpuMeter.StartAsync(connection.GrainFactory);
         var started = Stopwatch.GetTimestamp();
         await using (ProgressDisplay.Start("produce", () => windows.Sum(w => w.Acknowledged), settings.RecordSize))
         {

@@ -13,7 +13,6 @@ internal static class ScaleBench
     public static async Task<int> RunAsync(
         BrokerConnection connection, BenchSettings template, IReadOnlyList<int> partitionCounts, bool keepTopics, CancellationToken cancellationToken)
     {
-        var client = connection.Client;
         // Names no earlier run used, so every measurement starts from an empty topic.
         var run = Guid.NewGuid().ToString("N")[..8];
         var summaries = new List<BenchSummary>();
@@ -26,15 +25,15 @@ internal static class ScaleBench
                 Partitions = partitions,
                 Summaries = summaries,
             };
-            exitCode = await ProduceBench.RunAsync(client, connection.GrainFactory, settings, cancellationToken);
+            exitCode = await ProduceBench.RunAsync(connection, settings, cancellationToken);
             if (exitCode == ExitCodes.Success)
             {
-                exitCode = await ConsumeBench.RunAsync(client, connection.GrainFactory, settings, cancellationToken);
+                exitCode = await ConsumeBench.RunAsync(connection, settings, cancellationToken);
             }
 
             if (!keepTopics)
             {
-                await client.Admin.DeleteTopicAsync(settings.Topic);
+                await connection.Client.Admin.DeleteTopicAsync(settings.Topic);
             }
 
             if (exitCode != ExitCodes.Success || cancellationToken.IsCancellationRequested)

@@ -33,7 +33,7 @@ internal static class BenchCommand
             "Read --records records from the beginning of every partition (run 'bench produce' first); reports throughput and the CPU "
             + "used per record by obroker and by a one-silo broker (client_cpu_us, silo_cpu_us).",
             [],
-            (connection, _, settings, cancellationToken) => ConsumeBench.RunAsync(connection.Client, connection.GrainFactory, settings, cancellationToken)));
+            (connection, _, settings, cancellationToken) => ConsumeBench.RunAsync(connection, settings, cancellationToken)));
         bench.Subcommands.Add(CreateBench(
             "group",
             "--consumers consumers in one new consumer group (one process) join one after another and read --records records from the "
@@ -82,7 +82,7 @@ internal static class BenchCommand
                     settings = settings with { CeilingRecordsPerSecond = ceiling };
                 }
 
-                return await ProduceBench.RunAsync(connection.Client, connection.GrainFactory, settings, cancellationToken);
+                return await ProduceBench.RunAsync(connection, settings, cancellationToken);
             });
     }
 
