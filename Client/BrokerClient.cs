@@ -24,7 +24,8 @@ public sealed class BrokerClient
         _grainFactory = grainFactory;
         _metadata = new TopicMetadataCache(grainFactory);
         _options = options?.Value ?? new BrokerClientOptions();
-        _timeProvider = timeProvider ?? TimeProvider.System;
+        // The system clock's timers fire on the kernel tick; the precise provider reads the same clock (see its remarks).
+        _timeProvider = timeProvider is null || timeProvider == TimeProvider.System ? PreciseTimeProvider.Instance : timeProvider;
         Admin = new BrokerAdmin(grainFactory, _metadata);
     }
 

@@ -9,6 +9,7 @@ public sealed partial class Producer
     private async Task SendLoopAsync()
     {
         var stopping = _stopping.Token;
+        var armedFor = long.MaxValue;
         while (!stopping.IsCancellationRequested)
         {
             var now = _timeProvider.GetTimestamp();
@@ -38,12 +39,18 @@ public sealed partial class Producer
                 }
             }
 
-            var wait = nextDue == long.MaxValue
-                ? Timeout.InfiniteTimeSpan
-                : _timeProvider.GetElapsedTime(now, Math.Max(nextDue, now));
+            // The wait for a lingering batch is the time provider's timer, not the semaphore's timeout: that one runs on
+            // .NET's timers, which fire on the kernel tick (see PreciseTimeProvider). A timer that fires after the loop
+            // woke for another reason costs one pass.
+            if (nextDue != long.MaxValue && nextDue != armedFor)
+            {
+                armedFor = nextDue;
+                _lingerTimer.Change(_timeProvider.GetElapsedTime(now, Math.Max(nextDue, now)), Timeout.InfiniteTimeSpan);
+            }
+
             try
             {
-                await _wake.WaitAsync(wait, stopping);
+                await _wake.WaitAsync(stopping);
             }
             catch (OperationCanceledException)
             {

@@ -22,6 +22,7 @@ public sealed partial class Producer : IAsyncDisposable
     private readonly ConcurrentBag<RecordBatchBuilder> _builders = [];
     private readonly Func<RecordBatchBuilder> _rentBuilder;
     private readonly SemaphoreSlim _wake = new(0);
+    private readonly ITimer _lingerTimer;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _sender;
     private PartitionQueue[] _queues = [];
@@ -41,6 +42,7 @@ public sealed partial class Producer : IAsyncDisposable
         _lingerTicks = (long)(options.Linger.TotalSeconds * timeProvider.TimestampFrequency);
         _rentBuilder = () => _builders.TryTake(out var builder) ? builder : new RecordBatchBuilder();
         _lastMetadataCheck = timeProvider.GetTimestamp();
+        _lingerTimer = timeProvider.CreateTimer(static wake => ((SemaphoreSlim)wake!).Release(), _wake, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _sender = Task.Run(SendLoopAsync);
     }
 
@@ -119,6 +121,7 @@ public sealed partial class Producer : IAsyncDisposable
         await FlushAsync();
         await _stopping.CancelAsync();
         await _sender.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.SuppressThrowing);
+        await _lingerTimer.DisposeAsync();
         _stopping.Dispose();
         _wake.Dispose();
         while (_builders.TryTake(out var builder))

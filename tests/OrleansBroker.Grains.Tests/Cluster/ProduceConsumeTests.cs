@@ -1,5 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
+using Microsoft.Extensions.Time.Testing;
+using OrleansBroker.Client;
 using OrleansBroker.Client.Consuming;
 using OrleansBroker.Client.Producing;
 using OrleansBroker.Records;
@@ -268,6 +270,30 @@ public sealed class ProduceConsumeTests(BrokerClusterFixture fixture)
 
         Assert.True(pending.IsCompletedSuccessfully);
         Assert.Equal(0, (await pending).Offset);
+    }
+
+    [Fact]
+    public async Task A_lingering_batch_goes_when_the_clients_time_provider_says_its_linger_is_over()
+    {
+        var topic = await NewTopicAsync();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var producer = new BrokerClient(fixture.Cluster.Client, timeProvider: clock)
+            .CreateProducer(new ProducerOptions { Linger = TimeSpan.FromHours(1) });
+
+        var produced = producer.ProduceAsync(topic, null, "lingering").AsTask();
+        await Task.Delay(TimeSpan.FromMilliseconds(300), TestContext.Current.CancellationToken);
+        Assert.False(produced.IsCompleted);
+
+        // Hours pass on the client's clock, not on the wall clock (a step may come before the record's batch opens).
+        var started = TimeProvider.System.GetTimestamp();
+        while (!produced.IsCompleted && TimeProvider.System.GetElapsedTime(started) < Patience.Records)
+        {
+            clock.Advance(TimeSpan.FromHours(1));
+            await Task.WhenAny(produced, Task.Delay(TimeSpan.FromMilliseconds(50), TestContext.Current.CancellationToken));
+        }
+
+        Assert.True(produced.IsCompleted, "The batch still lingers.");
+        Assert.Equal(0, (await produced).Offset);
     }
 
     [Fact]
