@@ -22,6 +22,9 @@ public sealed class PreciseTimeProvider : TimeProvider
     private readonly PriorityQueue<PreciseTimer, long> _due = new();
     private Thread? _thread;
 
+    // The time the thread sleeps until (long.MaxValue: until pulsed). Only an earlier due time needs to wake it.
+    private long _wakeAt = long.MaxValue;
+
     private PreciseTimeProvider()
     {
     }
@@ -51,7 +54,7 @@ public sealed class PreciseTimeProvider : TimeProvider
         return Math.Max(0, (long)(span.TotalSeconds * TimestampFrequency));
     }
 
-    /// <summary>Puts a timer in the queue at <paramref name="dueAt"/>, waking the thread when it becomes the first. Called under the gate.</summary>
+    /// <summary>Puts a timer in the queue at <paramref name="dueAt"/>, waking the thread when it is due before the thread would wake. Called under the gate.</summary>
     private void Schedule(PreciseTimer timer, long dueAt)
     {
         _due.Enqueue(timer, dueAt);
@@ -60,7 +63,7 @@ public sealed class PreciseTimeProvider : TimeProvider
             _thread = new Thread(Run) { IsBackground = true, Name = "OrleansBroker timers" };
             _thread.Start();
         }
-        else if (_due.Peek() == timer)
+        else if (dueAt < _wakeAt)
         {
             Monitor.Pulse(_gate);
         }
@@ -82,7 +85,8 @@ public sealed class PreciseTimeProvider : TimeProvider
                     timer.Fire(now);
                 }
 
-                if (_due.TryPeek(out _, out var next))
+                _wakeAt = _due.TryPeek(out _, out var next) ? next : long.MaxValue;
+                if (_wakeAt != long.MaxValue)
                 {
                     // Round up: a wait that ends early only loops, one that rounds down to 0 would spin.
                     var milliseconds = Math.Ceiling((next - now) * 1000.0 / TimestampFrequency);

@@ -9,7 +9,6 @@ public sealed partial class Producer
     private async Task SendLoopAsync()
     {
         var stopping = _stopping.Token;
-        var armedFor = long.MaxValue;
         while (!stopping.IsCancellationRequested)
         {
             var now = _timeProvider.GetTimestamp();
@@ -40,11 +39,10 @@ public sealed partial class Producer
             }
 
             // The wait for a lingering batch is the time provider's timer, not the semaphore's timeout: that one runs on
-            // .NET's timers, which fire on the kernel tick (see PreciseTimeProvider). A timer that fires after the loop
-            // woke for another reason costs one pass.
-            if (nextDue != long.MaxValue && nextDue != armedFor)
+            // .NET's timers, which fire on the kernel tick (see PreciseTimeProvider). It is set again on every pass, so a
+            // timer that fired a tick early, or after the loop woke for another reason, costs only one more pass.
+            if (nextDue != long.MaxValue)
             {
-                armedFor = nextDue;
                 _lingerTimer.Change(_timeProvider.GetElapsedTime(now, Math.Max(nextDue, now)), Timeout.InfiniteTimeSpan);
             }
 
