@@ -49,11 +49,11 @@ stop_silo() { # SIGTERM, up to 30 s for a clean stop, then SIGKILL
 trap 'stop_silo; rm -rf "$scratch"' EXIT
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() { # a port nothing listens on, other than $1
+free_port() { # a port nothing listens on, other than the ports given
   local port
   for _ in $(seq 200); do
     port=$((20000 + RANDOM % 30000))
-    [ "$port" != "${1:-}" ] && port_free "$port" && { echo "$port"; return 0; }
+    [[ " $* " != *" $port "* ]] && port_free "$port" && { echo "$port"; return 0; }
   done
   echo "compare.sh: found no free port" >&2; return 1
 }
@@ -78,18 +78,22 @@ cli_dll="$repo/src/OrleansBroker.Cli/bin/Release/net10.0/obroker.dll"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 gateway="$(free_port)"
 silo_port="$(free_port "$gateway")"
+management_port="$(free_port "$gateway" "$silo_port")"
 data="$scratch/data"
 mkdir -p "$data"
 echo "compare.sh: starting the silo (gateway 127.0.0.1:$gateway, data $data)" >&2
 (cd "$data" && exec dotnet "$silo_dll" --Broker:DataDirectory "$data" --Broker:GatewayPort "$gateway" \
-  --Broker:SiloPort "$silo_port" --Broker:FlushOnCommit "$FLUSH_ON_COMMIT") > "$scratch/silo.log" 2>&1 &
+  --Broker:SiloPort "$silo_port" --Broker:ManagementPort "$management_port" --Broker:FlushOnCommit "$FLUSH_ON_COMMIT") > "$scratch/silo.log" 2>&1 &
 silo_pid=$!
+# Ready, not just listening: a client that connects while the silo is still joining can be handed a cluster manifest
+# without its grains, and keeps it until its next refresh.
+ready() { (exec 3<>"/dev/tcp/127.0.0.1/$management_port" && printf 'GET /health/ready HTTP/1.0\r\n\r\n' >&3 && head -1 <&3 | grep -q ' 200 ') 2>/dev/null; }
 for _ in $(seq 600); do
-  port_free "$gateway" || break
+  ready && break
   kill -0 "$silo_pid" 2>/dev/null || { cat "$scratch/silo.log" >&2; echo "compare.sh: the silo exited while starting" >&2; exit 1; }
   sleep 0.1
 done
-port_free "$gateway" && { echo "compare.sh: the silo's gateway did not open within 60 s" >&2; exit 1; }
+ready || { echo "compare.sh: the silo was not ready within 60 s" >&2; exit 1; }
 
 obroker() { dotnet "$cli_dll" --broker "127.0.0.1:$gateway" "$@"; }
 bench() { # bench ARGS...: one obroker bench; its output goes to stderr and to ours.log, whose summary lines make the table
