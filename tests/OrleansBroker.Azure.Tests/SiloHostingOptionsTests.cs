@@ -181,7 +181,6 @@ public sealed class SiloHostingOptionsTests
         Assert.Single(refused.Failures);
     }
 
-    /// <summary>The silo's settings as it binds them from its configuration's <c>Broker</c> section.</summary>
     /// <summary>Binds the settings on top of Azure storage on Azurite.</summary>
     private static SiloHostingOptions BindAzureStorage(Dictionary<string, string?> settings)
     {
@@ -190,6 +189,7 @@ public sealed class SiloHostingOptionsTests
         return Bind(settings);
     }
 
+    /// <summary>The silo's settings as it binds them from its configuration's <c>Broker</c> section.</summary>
     private static SiloHostingOptions Bind(Dictionary<string, string?> settings) =>
         new ConfigurationBuilder().AddInMemoryCollection(settings).Build().GetSection("Broker").Get<SiloHostingOptions>()!;
 }
