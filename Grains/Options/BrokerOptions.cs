@@ -24,7 +24,7 @@ public sealed class BrokerOptions
     /// <summary>
     /// How many bytes of written segments the File backend leaves in the OS page cache; older durable bytes are dropped
     /// from it (see <see cref="OrleansBroker.Storage.FileLogStoreOptions.PageCacheBytes"/>). 0 leaves the page cache to the
-    /// kernel. Null: an eighth of the memory .NET may use. Default: null.
+    /// kernel. Null: 256 MiB, or an eighth of the memory .NET may use where that is less. Default: null.
     /// </summary>
     public long? PageCacheBytes { get; set; }
 

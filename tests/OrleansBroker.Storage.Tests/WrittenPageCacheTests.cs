@@ -108,6 +108,36 @@ public sealed class WrittenPageCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task Reading_the_bytes_the_limit_dropped_brings_none_of_them_back_into_the_page_cache()
+    {
+        var store = Store(Limit);
+        var partition = new LogPartition("catching-up", 0);
+        await using var log = await OpenAsync(store, partition);
+        var written = await AppendAsync(log, FourMegabytes);
+
+        LogAssert.SameBatches(written, await LogAssert.ReadAllAsync(log, offset: 0));
+        var pages = Residency(partition).Single();
+        Assert.DoesNotContain(true, pages[..(pages.Length / 2)]);
+        Assert.DoesNotContain(false, pages[^(Limit / 2 / PageSize)..]);
+    }
+
+    [Fact]
+    public async Task A_reopened_log_reads_what_it_held_before_past_the_page_cache()
+    {
+        var store = Store(64 * Limit);
+        var partition = new LogPartition("reopened", 0);
+        List<byte[]> written;
+        await using (var log = await OpenAsync(store, partition))
+        {
+            written = await AppendAsync(log, FourMegabytes);
+        }
+
+        await using var reopened = await store.OpenAsync(partition, epoch: 2, LogConfig.Default, Cancellation);
+        LogAssert.SameBatches(written, await LogAssert.ReadAllAsync(reopened, offset: 0));
+        Assert.DoesNotContain(true, Residency(partition).Single());
+    }
+
+    [Fact]
     public async Task A_limit_of_0_leaves_the_page_cache_to_the_kernel()
     {
         var store = Store(0);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using OrleansBroker.Storage.Engine;
@@ -23,6 +24,7 @@ internal sealed class DirectSegmentFile : ISegmentFile
     /// <summary>The alignment of positions, lengths and memory: a multiple of the logical block size of any disk (512 or 4096 bytes).</summary>
     internal const int BlockSize = 4096;
 
+    private const int ReadOnly = 0x0;
     private const int ReadWrite = 0x2;
     private const int Create = 0x40;
     private const int CloseOnExec = 0x80000;
@@ -69,6 +71,30 @@ internal sealed class DirectSegmentFile : ISegmentFile
         throw new IOException(errno == InvalidArgument
             ? $"The file system of '{path}' refuses direct I/O (O_DIRECT); open the log store without direct I/O."
             : $"Cannot open segment '{path}' (errno {errno}).");
+    }
+
+    /// <summary>
+    /// Opens a second descriptor of an open file, for direct reads only (Linux on x64 or Arm64): through the descriptor's
+    /// <c>/proc/self/fd</c> link, which reaches the same file even once deleted. Null where that fails, as on a file system
+    /// that refuses direct I/O: the caller reads through the page cache instead.
+    /// </summary>
+    public static DirectSegmentFile? TryOpenReader(SafeFileHandle file)
+    {
+        var added = false;
+        file.DangerousAddRef(ref added);
+        try
+        {
+            var link = string.Create(CultureInfo.InvariantCulture, $"/proc/self/fd/{file.DangerousGetHandle()}");
+            var descriptor = OpenDescriptor(link, ReadOnly | CloseOnExec | DirectFlag(), 0);
+            return descriptor >= 0 ? new DirectSegmentFile(new SafeFileHandle(descriptor, ownsHandle: true)) : null;
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
     }
 
     public int Read(Span<byte> buffer, long position)

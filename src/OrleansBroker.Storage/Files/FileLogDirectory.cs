@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Microsoft.Win32.SafeHandles;
 using OrleansBroker.Storage.Engine;
 
 namespace OrleansBroker.Storage.Files;
@@ -128,88 +127,4 @@ internal sealed class FileLogDirectory(string path, bool directIO, WrittenPageCa
         baseOffset.ToString("D20", CultureInfo.InvariantCulture) + extension;
 
     private string FilePath(long baseOffset, string extension) => Path.Combine(path, FileName(baseOffset, extension));
-
-    /// <summary>
-    /// One segment file, read and written through the page cache at explicit positions. It hands what it has made durable
-    /// to the store's <see cref="WrittenPageCache"/>, if any: at a flush in ranges of at least
-    /// <see cref="WrittenPageCache.ReportBytes"/>, and the rest when its writes end. Closing drops the whole file from the cache.
-    /// </summary>
-    private sealed class FileSegmentFile : ISegmentFile
-    {
-        private readonly SafeFileHandle _handle;
-        private readonly WrittenPageCache? _pageCache;
-        private long _written;
-        private long _reported;
-
-        public FileSegmentFile(SafeFileHandle handle, WrittenPageCache? pageCache)
-        {
-            _handle = handle;
-            _pageCache = pageCache;
-            _written = _reported = RandomAccess.GetLength(handle);
-        }
-
-        public long Length => RandomAccess.GetLength(_handle);
-
-        public bool IsFull => false;
-
-        public bool LengthIsDurable => false;
-
-        public int Read(Span<byte> buffer, long position) => RandomAccess.Read(_handle, buffer, position);
-
-        public ValueTask<int> ReadAsync(Memory<byte> buffer, long position, CancellationToken cancellationToken) =>
-            RandomAccess.ReadAsync(_handle, buffer, position, cancellationToken);
-
-        public void Write(IReadOnlyList<ReadOnlyMemory<byte>> buffers, long position)
-        {
-            RandomAccess.Write(_handle, buffers, position);
-            var end = position;
-            for (var i = 0; i < buffers.Count; i++)
-            {
-                end += buffers[i].Length;
-            }
-
-            _written = end;
-        }
-
-        public void Flush()
-        {
-            FileSync.FlushData(_handle);
-            if (_written - _reported >= WrittenPageCache.ReportBytes)
-            {
-                ReportDurable();
-            }
-        }
-
-        public void Truncate(long length)
-        {
-            RandomAccess.SetLength(_handle, length);
-            RandomAccess.FlushToDisk(_handle);
-            _written = length;
-            _reported = Math.Min(_reported, length);
-        }
-
-        public void EndWrites()
-        {
-            if (_written > _reported)
-            {
-                ReportDurable();
-            }
-        }
-
-        public void Dispose()
-        {
-            if (_pageCache is not null)
-            {
-                WrittenPageCache.DropAll(_handle);
-            }
-
-            _handle.Dispose();
-        }
-
-        private void ReportDurable()
-        {
-            _pageCache?.Add(_handle, _reported, _written);
-            _reported = _written;
-        }
-    }
 }
