@@ -17,8 +17,9 @@ public sealed class FileLogStoreOptions
     /// How many bytes of written segments the store leaves in the OS page cache, across all its logs (Linux on x64 or
     /// Arm64, without <see cref="DirectIO"/>). Once its logs have made more than this durable, the oldest of it is dropped
     /// from the cache, so the next writes reuse those pages instead of the cache growing with the log; consumers near the
-    /// end of a log still read from memory, consumers further behind read what was dropped with direct I/O, past the cache
-    /// (through it where the file system refuses direct I/O), so that catching up does not fill it again. Bytes written
+    /// end of a log still read from memory; what consumers further behind read, what was dropped and what was on disk before
+    /// the log opened, does not come back into the cache (sealed segments are read with direct I/O, the segment being
+    /// written through the cache, whose pages are dropped after each read), so that catching up does not fill it again. Bytes written
     /// without a flush per commit count once their segment is sealed or their log closes, and a log that closes drops its
     /// files from the cache. 0 leaves the page cache to the kernel, for writes and reads. Null: 256 MiB, or an eighth of the
     /// memory .NET may use where that is less. Default: null.

@@ -119,6 +119,9 @@ public sealed class WrittenPageCacheTests : IDisposable
         var pages = Residency(partition).Single();
         Assert.DoesNotContain(true, pages[..(pages.Length / 2)]);
         Assert.DoesNotContain(false, pages[^(Limit / 2 / PageSize)..]);
+
+        // The segment is still being written: read through the cache, not with a second descriptor.
+        Assert.Equal(1, DescriptorsBySegment(partition).Single());
     }
 
     [Fact]
@@ -134,7 +137,74 @@ public sealed class WrittenPageCacheTests : IDisposable
 
         await using var reopened = await store.OpenAsync(partition, epoch: 2, LogConfig.Default, Cancellation);
         LogAssert.SameBatches(written, await LogAssert.ReadAllAsync(reopened, offset: 0));
-        Assert.DoesNotContain(true, Residency(partition).Single());
+
+        // Recovery read the last page too: the page the cached bytes start in (none yet) stays.
+        Assert.DoesNotContain(true, Residency(partition).Single()[..^1]);
+    }
+
+    [Fact]
+    public async Task Only_segments_that_take_no_more_writes_open_a_second_descriptor_to_read_past_the_page_cache()
+    {
+        var store = Store(Limit);
+        var partition = new LogPartition("descriptors", 0);
+        var config = LogConfig.Default with { SegmentBytes = 8 * (BatchValueBytes + 1024) };
+        List<byte[]> written;
+        await using (var log = await store.OpenAsync(partition, epoch: 1, config, Cancellation))
+        {
+            written = await AppendAsync(log, FourMegabytes);
+            LogAssert.SameBatches(written, await LogAssert.ReadAllAsync(log, offset: 0));
+
+            // The oldest segments, dropped from the cache and sealed, were read directly; the one being written was not.
+            var open = DescriptorsBySegment(partition);
+            Assert.True(open.Length > 4, $"{open.Length} segments");
+            Assert.All(open[..(open.Length / 2)], count => Assert.Equal(2, count));
+            Assert.Equal(1, open[^1]);
+        }
+
+        await using var reopened = await store.OpenAsync(partition, epoch: 2, config, Cancellation);
+        Assert.All(DescriptorsBySegment(partition), count => Assert.Equal(1, count));
+        LogAssert.SameBatches(written, await LogAssert.ReadAllAsync(reopened, offset: 0));
+        Assert.All(DescriptorsBySegment(partition), count => Assert.Equal(2, count));
+        Assert.All(Residency(partition), pages => Assert.DoesNotContain(true, pages[..^1]));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Readers_catching_up_while_the_log_is_written_and_dropped_read_every_batch_intact(bool flushOnCommit)
+    {
+        var store = Store(Limit / 4);
+        var partition = new LogPartition($"concurrent-{flushOnCommit}", 0);
+        var config = LogConfig.Default with { SegmentBytes = Limit, FlushOnCommit = flushOnCommit };
+        await using var log = await store.OpenAsync(partition, epoch: 1, config, Cancellation);
+        using var writing = new CancellationTokenSource();
+        var rounds = 0;
+
+        // Each round reads the log from its start to its end of the moment, in fetches that start anywhere in a page.
+        var readers = Enumerable.Range(0, 2).Select(_ => Task.Run(
+            async () =>
+            {
+                while (!writing.IsCancellationRequested)
+                {
+                    LogAssert.Contiguous(await LogAssert.ReadAllAsync(log, offset: 0, maxBytes: 96 * 1024), offset: 0);
+                    Interlocked.Increment(ref rounds);
+                }
+            },
+            Cancellation)).ToArray();
+
+        var random = new Random(20261130);
+        var written = new List<byte[]>();
+        while (written.Count < 2_000 || (Volatile.Read(ref rounds) < 6 && written.Count < 50_000))
+        {
+            var batch = TestBatches.Create(records: random.Next(1, 5), valueBytes: random.Next(1, 8192), fill: (byte)written.Count);
+            await log.AppendAsync(batch, Cancellation);
+            written.Add(batch);
+        }
+
+        await writing.CancelAsync();
+        await Task.WhenAll(readers);
+        Assert.True(rounds >= 6, $"{rounds} rounds read while {written.Count} batches were written.");
+        LogAssert.SameBatches(written, await LogAssert.ReadAllAsync(log, offset: 0));
     }
 
     [Fact]
@@ -190,6 +260,32 @@ public sealed class WrittenPageCacheTests : IDisposable
     [
         .. Directory.GetFiles(_stores.LogDirectory(partition), "*.log").Order(StringComparer.Ordinal).Select(Residency),
     ];
+
+    /// <summary>For each segment file of the log, oldest first: how many descriptors this process holds open on it.</summary>
+    private int[] DescriptorsBySegment(LogPartition partition)
+    {
+        var targets = new List<string>();
+        foreach (var link in Directory.GetFiles("/proc/self/fd"))
+        {
+            try
+            {
+                if (new FileInfo(link).LinkTarget is { } target)
+                {
+                    targets.Add(target);
+                }
+            }
+            catch (IOException)
+            {
+                // Closed while listed (the listing's own descriptor, for one).
+            }
+        }
+
+        return
+        [
+            .. Directory.GetFiles(_stores.LogDirectory(partition), "*.log").Order(StringComparer.Ordinal)
+                .Select(path => targets.Count(target => target == Path.GetFullPath(path))),
+        ];
+    }
 
     private static bool[] Residency(string path)
     {

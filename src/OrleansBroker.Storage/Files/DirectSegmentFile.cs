@@ -9,7 +9,8 @@ namespace OrleansBroker.Storage.Files;
 /// A segment written and read with direct I/O (<c>O_DIRECT</c>, Linux): bytes move between the disk and reused buffers
 /// of our own, never through the page cache. Copying appends into the page cache costs the kernel a fresh page per
 /// 4 KiB, and on a virtual machine that hands free memory back to its host that copy can cost more than everything
-/// else the broker does per record; catch-up reads through the page cache pay the same again.
+/// else the broker does per record; catch-up reads through the page cache pay the same again. A segment of the page
+/// cache mode opens one read-only for its reads of bytes no longer cached (see <see cref="TryOpenReader"/>).
 /// </summary>
 /// <remarks>
 /// Direct I/O moves whole blocks at block-aligned positions. Each write therefore writes the segment's last partial
@@ -28,7 +29,12 @@ internal sealed class DirectSegmentFile : ISegmentFile
     private const int ReadWrite = 0x2;
     private const int Create = 0x40;
     private const int CloseOnExec = 0x80000;
+    private const int Interrupted = 4;
+    private const int TryAgain = 11;
+    private const int OutOfMemory = 12;
     private const int InvalidArgument = 22;
+    private const int TooManyFilesInSystem = 23;
+    private const int TooManyOpenFiles = 24;
 
     // rw-rw-rw- before the umask, as .NET creates files.
     private const uint CreateMode = 0x1B6;
@@ -75,10 +81,12 @@ internal sealed class DirectSegmentFile : ISegmentFile
 
     /// <summary>
     /// Opens a second descriptor of an open file, for direct reads only (Linux on x64 or Arm64): through the descriptor's
-    /// <c>/proc/self/fd</c> link, which reaches the same file even once deleted. Null where that fails, as on a file system
-    /// that refuses direct I/O: the caller reads through the page cache instead.
+    /// <c>/proc/self/fd</c> link, which reaches the same file even once deleted. Null where that fails: the caller reads
+    /// through the page cache instead, for good where <paramref name="refused"/> (a file system that refuses direct I/O, no
+    /// <c>/proc</c>), this time only where the failure may pass (out of descriptors or memory, an interrupted call). The
+    /// reader's <see cref="Length"/> is the file's length when it was opened.
     /// </summary>
-    public static DirectSegmentFile? TryOpenReader(SafeFileHandle file)
+    public static DirectSegmentFile? TryOpenReader(SafeFileHandle file, out bool refused)
     {
         var added = false;
         file.DangerousAddRef(ref added);
@@ -86,7 +94,14 @@ internal sealed class DirectSegmentFile : ISegmentFile
         {
             var link = string.Create(CultureInfo.InvariantCulture, $"/proc/self/fd/{file.DangerousGetHandle()}");
             var descriptor = OpenDescriptor(link, ReadOnly | CloseOnExec | DirectFlag(), 0);
-            return descriptor >= 0 ? new DirectSegmentFile(new SafeFileHandle(descriptor, ownsHandle: true)) : null;
+            if (descriptor >= 0)
+            {
+                refused = false;
+                return new DirectSegmentFile(new SafeFileHandle(descriptor, ownsHandle: true));
+            }
+
+            refused = Marshal.GetLastPInvokeError() is not (Interrupted or TryAgain or OutOfMemory or TooManyFilesInSystem or TooManyOpenFiles);
+            return null;
         }
         finally
         {

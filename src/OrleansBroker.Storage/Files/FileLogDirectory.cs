@@ -8,7 +8,7 @@ namespace OrleansBroker.Storage.Files;
 /// A partition log on disk: <c>{baseOffset:D20}.log</c> segments, their <c>{baseOffset:D20}.index</c>
 /// sparse indexes (written when a segment is sealed) and a <c>leader-epoch</c> file. Segments are read and written with
 /// direct I/O when <paramref name="directIO"/> is set, else through the page cache, which <paramref name="pageCache"/>
-/// (when set) keeps at its size.
+/// (when set) keeps at its size; reads of what it does not keep then go past it (see <see cref="FileSegmentFile"/>).
 /// </summary>
 internal sealed class FileLogDirectory(string path, bool directIO, WrittenPageCache? pageCache) : ILogDirectory
 {
