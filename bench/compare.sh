@@ -52,7 +52,7 @@ port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() { # a port nothing listens on, other than the ports given
   local port
   for _ in $(seq 200); do
-    port=$((20000 + RANDOM % 30000))
+    port=$((20000 + RANDOM % 12768)) # below the kernel's ephemeral ports (32768-60999), which outgoing connections take
     [[ " $* " != *" $port "* ]] && port_free "$port" && { echo "$port"; return 0; }
   done
   echo "compare.sh: found no free port" >&2; return 1
