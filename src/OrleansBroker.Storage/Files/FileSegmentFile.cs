@@ -116,10 +116,11 @@ internal sealed class FileSegmentFile : ISegmentFile
     }
 
     /// <summary>
-    /// Drops the pages of [<paramref name="start"/>, <paramref name="end"/>) from the page cache; reads before
-    /// <paramref name="end"/> do not bring them back from now on. The caller starts the range at a page boundary: the kernel keeps a
-    /// page the range covers only in part. Best effort: a file closed since has nothing left to drop. The store's page cache
-    /// drops from one thread at a time, oldest range first.
+    /// Drops the pages of [<paramref name="start"/>, <paramref name="end"/>) from the page cache, from the page
+    /// <paramref name="start"/> lies in (the kernel keeps a page the range covers only in part, and the earlier bytes of
+    /// that page belong to an older range of the file, dropped already); reads before <paramref name="end"/> do not bring
+    /// them back from now on. Best effort: a file closed since has nothing left to drop. The store's page cache drops from
+    /// one thread at a time, oldest range first.
     /// </summary>
     public void Drop(long start, long end)
     {
@@ -128,7 +129,8 @@ internal sealed class FileSegmentFile : ISegmentFile
             Volatile.Write(ref _uncachedEnd, end);
         }
 
-        Advise(start, end - start);
+        var pageStart = PageStart(start);
+        Advise(pageStart, end - pageStart);
     }
 
     public void Dispose()
@@ -210,16 +212,16 @@ internal sealed class FileSegmentFile : ISegmentFile
     /// </summary>
     private void DropRead(long position, int read)
     {
-        var pageSize = Environment.SystemPageSize;
-        var start = position - (position % pageSize);
-        var uncachedEnd = Volatile.Read(ref _uncachedEnd);
-        var end = Math.Min(position + read + pageSize - 1, uncachedEnd);
-        end -= end % pageSize;
+        var start = PageStart(position);
+        var end = PageStart(Math.Min(position + read + Environment.SystemPageSize - 1, Volatile.Read(ref _uncachedEnd)));
         if (end > start)
         {
             Advise(start, end - start);
         }
     }
+
+    /// <summary>The start of the page <paramref name="position"/> lies in.</summary>
+    private static long PageStart(long position) => position - (position % Environment.SystemPageSize);
 
     /// <summary>
     /// Drops pages from the cache (a length of 0: to the end of the file), which drops clean pages only, so never a byte

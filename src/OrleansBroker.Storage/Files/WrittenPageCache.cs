@@ -79,8 +79,7 @@ internal sealed class WrittenPageCache(long limitBytes)
             }
 
             Interlocked.Add(ref _cachedBytes, range.Start - end);
-            var pageStart = range.Start - (range.Start % Environment.SystemPageSize);
-            range.File.Drop(pageStart, end);
+            range.File.Drop(range.Start, end);
         }
     }
 
