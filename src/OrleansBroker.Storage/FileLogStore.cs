@@ -79,9 +79,16 @@ public sealed class FileLogStore : ILogStore
 
         var path = Path.Combine(_dataDirectory, name);
 
-        // Recovery reads and truncates files: keep that blocking I/O off the caller's (grain's) thread.
-        return await WriterThreads.Shared.Factory.StartNew(
-            () => PartitionLog.Open(partition, epoch, config, _timeProvider, new FileLogDirectory(path, _directIO, _pageCache), Fences, path),
-            cancellationToken);
+        try
+        {
+            // Recovery reads and truncates files: keep that blocking I/O off the caller's (grain's) thread.
+            return await WriterThreads.Shared.Factory.StartNew(
+                () => PartitionLog.Open(partition, epoch, config, _timeProvider, new FileLogDirectory(path, _directIO, _pageCache), Fences, path),
+                cancellationToken);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new LogStorageException($"Opening the log of {partition} failed: {exception.Message}", exception);
+        }
     }
 }
