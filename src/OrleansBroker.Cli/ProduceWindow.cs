@@ -23,12 +23,19 @@ internal sealed class ProduceWindow(Producer producer, LatencyHistogram? ackLate
     // Room asked per record beyond its key and value: at least the producer's worst-case record framing.
     private const int RecordOverhead = 64;
 
+    // Records added between looks at the oldest acknowledgements while there is room. A batch acknowledges about a
+    // thousand records at once, so a look per record mostly found the same pending one again: in a profile of
+    // `bench produce` the looks took 5-6 % of the client's CPU, against 2 % looking every 64 records. The sampled ack
+    // latency grows by the time 64 records take to produce, a tenth of a millisecond at full speed.
+    private const int LookInterval = 64;
+
     /// <summary>The send time of a record whose latency is not sampled.</summary>
     public const long NotSampled = -1;
 
     private readonly Queue<InFlight> _inFlight = new();
     private long _acknowledged;
     private long _failed;
+    private int _sinceLook;
 
     public long Acknowledged => Volatile.Read(ref _acknowledged);
 
@@ -37,11 +44,20 @@ internal sealed class ProduceWindow(Producer producer, LatencyHistogram? ackLate
     /// <summary>The first failure, which stops a producing loop.</summary>
     public Exception? FirstError { get; private set; }
 
-    /// <summary>Waits until a record with <paramref name="keyAndValueBytes"/> bytes of key and value fits, taking in acknowledgements meanwhile.</summary>
+    /// <summary>
+    /// Waits until a record with <paramref name="keyAndValueBytes"/> bytes of key and value fits, taking in acknowledgements
+    /// meanwhile: every <see cref="LookInterval"/> records, and whenever the window is full.
+    /// </summary>
     public ValueTask WaitForRoomAsync(int keyAndValueBytes)
     {
-        TakeAcknowledged();
         var size = keyAndValueBytes + RecordOverhead;
+        if (++_sinceLook < LookInterval && HasRoom(size))
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        _sinceLook = 0;
+        TakeAcknowledged();
         return MustWait(size) ? WaitForRoomSlowAsync(size) : ValueTask.CompletedTask;
     }
 
@@ -88,9 +104,9 @@ internal sealed class ProduceWindow(Producer producer, LatencyHistogram? ackLate
     }
 
     /// <summary>Whether the oldest record failed (awaiting it records the failure) or there is no room for <paramref name="size"/> bytes.</summary>
-    private bool MustWait(int size) =>
-        _inFlight.TryPeek(out var oldest)
-        && (oldest.Ack.IsCompleted || _inFlight.Count >= MaxRecords || producer.BufferedBytes + size > MaxBufferedBytes);
+    private bool MustWait(int size) => _inFlight.TryPeek(out var oldest) && (oldest.Ack.IsCompleted || !HasRoom(size));
+
+    private bool HasRoom(int size) => _inFlight.Count < MaxRecords && producer.BufferedBytes + size <= MaxBufferedBytes;
 
     private async ValueTask WaitForRoomSlowAsync(int size)
     {
