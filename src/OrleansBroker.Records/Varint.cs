@@ -144,11 +144,18 @@ public static class Varint
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int WriteUnsigned(Span<byte> destination, ulong value)
     {
-        // Most fields of a record (lengths, small deltas) take one byte: no size to work out, no loop.
+        // Most fields of a record (lengths, small deltas) take one byte or two: no size to work out, no loop.
         if (value < 0x80 && !destination.IsEmpty)
         {
             destination[0] = (byte)value;
             return 1;
+        }
+
+        if (value < 0x4000 && destination.Length > 1)
+        {
+            destination[0] = (byte)(value | 0x80);
+            destination[1] = (byte)(value >> 7);
+            return 2;
         }
 
         var size = SizeOfUnsigned(value);

@@ -93,6 +93,23 @@ public sealed class VarintTests
         }, iter: 10_000);
     }
 
+    [Fact]
+    public void Every_value_of_one_or_two_bytes_and_past_them_round_trips_as_int32_and_int64()
+    {
+        var buffer = new byte[Varint.MaxInt64Size];
+        for (var value = -10_000; value <= 10_000; value++)
+        {
+            var written = Varint.Write(buffer, value);
+            Assert.True(Varint.TryRead(buffer.AsSpan(0, written), out int decoded, out var bytesRead), $"{value}");
+            Assert.Equal((value, written), (decoded, bytesRead));
+            Assert.Equal(value is >= -64 and < 64 ? 1 : value is >= -8192 and < 8192 ? 2 : 3, written);
+
+            Assert.Equal(written, Varint.Write(buffer, (long)value));
+            Assert.True(Varint.TryRead(buffer.AsSpan(0, written), out long decodedLong, out bytesRead), $"{value}");
+            Assert.Equal((value, written), (decodedLong, bytesRead));
+        }
+    }
+
     [Theory]
     [InlineData(new byte[] { })]
     [InlineData(new byte[] { 0x80 })]
@@ -127,17 +144,19 @@ public sealed class VarintTests
         Assert.Equal(0, bytesRead);
     }
 
-    [Fact]
-    public void Writing_into_a_too_short_span_throws_instead_of_writing_part_of_the_value()
+    [Theory]
+    [InlineData(64, 1)]
+    [InlineData(int.MaxValue, 2)]
+    public void Writing_into_a_too_short_span_throws_instead_of_writing_part_of_the_value(int value, int spanBytes)
     {
         // Arrange
-        var buffer = new byte[2];
+        var buffer = new byte[spanBytes];
 
         // Act
-        var thrown = Assert.Throws<ArgumentException>(() => Varint.Write(buffer, int.MaxValue));
+        var thrown = Assert.Throws<ArgumentException>(() => Varint.Write(buffer, value));
 
         // Assert
-        Assert.Contains("5 bytes", thrown.Message, StringComparison.Ordinal);
-        Assert.Equal(new byte[2], buffer);
+        Assert.Contains($"{Varint.SizeOf(value)} bytes", thrown.Message, StringComparison.Ordinal);
+        Assert.Equal(new byte[spanBytes], buffer);
     }
 }
