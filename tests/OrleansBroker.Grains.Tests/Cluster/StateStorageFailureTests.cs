@@ -40,6 +40,9 @@ public sealed class StateStorageFailureTests(BrokerClusterFixture fixture)
         var topic = BrokerClusterFixture.NewTopic();
         var registry = fixture.Cluster.Client.GetGrain<ITopicRegistryGrain>(0).GetGrainId();
         var config = new TopicConfig { Partitions = 1 };
+
+        // The fault blocks the write after a stored state: another topic first, in case this test is the cluster's first.
+        await _admin.CreateTopicAsync(BrokerClusterFixture.NewTopic(), config);
         StorageErrorException refused;
         using (fixture.FailStateWrites("registry", registry))
         {
