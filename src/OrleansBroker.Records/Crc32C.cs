@@ -5,9 +5,7 @@ using System.Runtime.InteropServices;
 
 namespace OrleansBroker.Records;
 
-/// <summary>
-/// CRC-32C (Castagnoli), the checksum of Kafka's RecordBatch v2, on the CPU's CRC32 instruction.
-/// </summary>
+/// <summary>CRC-32C (Castagnoli), the checksum of Kafka's RecordBatch v2, on the CPU's CRC32 instruction.</summary>
 /// <remarks>
 /// The instruction takes 3 cycles to give its result but can start one every cycle, so one running CRC leaves two thirds
 /// of it idle. Long inputs are therefore taken in chunks of three equal blocks, each block's CRC computed independently in
@@ -55,6 +53,7 @@ public static class Crc32C
         return crc;
     }
 
+    /// <summary>Continues a running (pre-inverted) CRC over all of <paramref name="data"/>, 8 bytes at a time and then the rest byte by byte.</summary>
     private static uint AppendSingle(uint crc, ReadOnlySpan<byte> data)
     {
         while (data.Length >= sizeof(ulong))
