@@ -136,7 +136,7 @@ public sealed class WrittenPageCacheTests : IDisposable
     }
 
     [Fact]
-    public async Task Only_segments_that_take_no_more_writes_open_a_second_descriptor_to_read_past_the_page_cache()
+    public async Task Only_segments_that_take_no_more_writes_open_a_second_descriptor_to_read_past_the_page_cache_until_read_to_the_end()
     {
         var store = Store(Limit);
         var partition = new LogPartition("descriptors", 0);
@@ -145,19 +145,23 @@ public sealed class WrittenPageCacheTests : IDisposable
         await using (var log = await store.OpenAsync(partition, epoch: 1, config, Cancellation))
         {
             written = await AppendAsync(log, FourMegabytes);
-            LogAssert.SameBatches(written, await LogAssert.ReadAllAsync(log, offset: 0));
 
-            // The oldest segments, dropped from the cache and sealed, were read directly; the one being written was not.
-            var open = DescriptorsBySegment(partition);
+            // Half of each dropped, sealed segment read: each holds a second descriptor, read directly.
+            var open = await ReadHalfOfEachSegmentAsync(log, written.Count, partition);
             Assert.True(open.Length > 4, $"{open.Length} segments");
             Assert.All(open[..(open.Length / 2)], count => Assert.Equal(2, count));
+
+            // The segment being written is read through the cache instead; and reading every segment to its end closes the rest.
             Assert.Equal(1, open[^1]);
+            LogAssert.SameBatches(written, await LogAssert.ReadAllAsync(log, offset: 0));
+            Assert.All(DescriptorsBySegment(partition), count => Assert.Equal(1, count));
         }
 
         await using var reopened = await store.OpenAsync(partition, epoch: 2, config, Cancellation);
         Assert.All(DescriptorsBySegment(partition), count => Assert.Equal(1, count));
+        Assert.All(await ReadHalfOfEachSegmentAsync(reopened, written.Count, partition), count => Assert.Equal(2, count));
         LogAssert.SameBatches(written, await LogAssert.ReadAllAsync(reopened, offset: 0));
-        Assert.All(DescriptorsBySegment(partition), count => Assert.Equal(2, count));
+        Assert.All(DescriptorsBySegment(partition), count => Assert.Equal(1, count));
         Assert.All(Residency(partition), pages => Assert.DoesNotContain(true, pages[..^1]));
     }
 
@@ -253,6 +257,20 @@ public sealed class WrittenPageCacheTests : IDisposable
     [
         .. Directory.GetFiles(_stores.LogDirectory(partition), "*.log").Order(StringComparer.Ordinal).Select(Residency),
     ];
+
+    /// <summary>
+    /// Reads one batch from the first half of each segment of <see cref="BatchValueBytes"/> batches (8 to a segment, one
+    /// record each), and then returns the descriptors held on each segment.
+    /// </summary>
+    private async Task<int[]> ReadHalfOfEachSegmentAsync(IPartitionLog log, int batches, LogPartition partition)
+    {
+        for (var offset = 2; offset < batches; offset += 8)
+        {
+            Assert.Equal(LogReadStatus.Ok, (await log.ReadAsync(offset, maxBytes: 1, Cancellation)).Status);
+        }
+
+        return DescriptorsBySegment(partition);
+    }
 
     /// <summary>For each segment file of the log, oldest first: how many descriptors this process holds open on it.</summary>
     private int[] DescriptorsBySegment(LogPartition partition)
