@@ -42,7 +42,7 @@ public sealed class DirectIORefusedTests : IDisposable
 
         var segments = Directory.GetFiles(Path.Combine(_ramfs.Path, partition.ToString()), "*.log");
         Assert.True(segments.Length > 2, $"{segments.Length} segments");
-        Assert.All(segments, segment => Assert.Equal(1, OpenDescriptors(segment)));
+        Assert.All(segments, segment => Assert.Equal(1, OpenDescriptors.On(segment)));
     }
 
     [Fact]
@@ -55,22 +55,6 @@ public sealed class DirectIORefusedTests : IDisposable
             async () => await store.OpenAsync(new LogPartition("direct", 0), epoch: 1, LogConfig.Default, Cancellation));
 
         Assert.Contains("refuses direct I/O", error.ToString(), StringComparison.Ordinal);
-    }
-
-    private static int OpenDescriptors(string path) =>
-        Directory.GetFiles("/proc/self/fd").Count(link => ReadLink(link) == Path.GetFullPath(path));
-
-    private static string? ReadLink(string link)
-    {
-        try
-        {
-            return new FileInfo(link).LinkTarget;
-        }
-        catch (IOException)
-        {
-            // Closed while listed (the listing's own descriptor, for one).
-            return null;
-        }
     }
 
     /// <summary>A <c>ramfs</c> mounted on a fresh temp directory, unmounted and removed on dispose.</summary>

@@ -118,9 +118,9 @@ public sealed class DirectSegmentFileTests : IDisposable
     /// <summary>The open flags of this process's descriptor of <paramref name="path"/>, as <c>/proc/self/fdinfo</c> shows them.</summary>
     private static int OpenFlags(string path)
     {
-        foreach (var link in Directory.GetFiles("/proc/self/fd"))
+        foreach (var (link, target) in OpenDescriptors.All())
         {
-            if (new FileInfo(link).LinkTarget == path)
+            if (target == path)
             {
                 var flags = File.ReadLines($"/proc/self/fdinfo/{Path.GetFileName(link)}").Single(line => line.StartsWith("flags:", StringComparison.Ordinal));
                 return Convert.ToInt32(flags["flags:".Length..].Trim(), 8);

@@ -275,22 +275,7 @@ public sealed class WrittenPageCacheTests : IDisposable
     /// <summary>For each segment file of the log, oldest first: how many descriptors this process holds open on it.</summary>
     private int[] DescriptorsBySegment(LogPartition partition)
     {
-        var targets = new List<string>();
-        foreach (var link in Directory.GetFiles("/proc/self/fd"))
-        {
-            try
-            {
-                if (new FileInfo(link).LinkTarget is { } target)
-                {
-                    targets.Add(target);
-                }
-            }
-            catch (IOException)
-            {
-                // Closed while listed (the listing's own descriptor, for one).
-            }
-        }
-
+        var targets = OpenDescriptors.All().Select(descriptor => descriptor.Target).ToList();
         return
         [
             .. Directory.GetFiles(_stores.LogDirectory(partition), "*.log").Order(StringComparer.Ordinal)
